@@ -1,0 +1,1 @@
+"""Built-in data: objects, label maps. Read with importlib.resources."""

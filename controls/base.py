@@ -1,0 +1,57 @@
+"""What every control is: declared parameters plus one pure function.
+
+Scene controls map a `Scene` to a new `Scene`; image controls map rendered channels to new
+channels. Either way the parameter values arrive as a mapping keyed by parameter name, with
+every declared parameter present (defaults filled in).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from simulator.scene import Scene
+from simulator.search_space import ParameterSpec, Value
+
+Channels = dict[str, np.ndarray]  # "rgb": HxWx3 float32 in [0, 1] (sRGB-encoded), "depth", "segmentation", "uv"
+
+
+class Control(ABC):
+    """A named, parameterized transformation. Subclasses declare `parameters` and implement apply."""
+
+    parameters: ClassVar[tuple[ParameterSpec, ...]]
+    summary: ClassVar[str]  # one line for `robustsim list controls`
+    required_channels: ClassVar[frozenset[str]] = frozenset()  # render channels the control reads
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def parameter(cls, name: str) -> ParameterSpec:
+        for spec in cls.parameters:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Value]:
+        return {spec.name: spec.default for spec in cls.parameters}
+
+
+class SceneControl(Control):
+    """A control applied before rendering."""
+
+    @abstractmethod
+    def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:
+        """The scene with this control's effect; `scene` itself is never modified."""
+
+
+class ImageControl(Control):
+    """A control applied to rendered channels (corruptions and other post-processing)."""
+
+    @abstractmethod
+    def apply(self, channels: Channels, values: Mapping[str, Any], rng: np.random.Generator) -> Channels:
+        """New channels with this control's effect; the input arrays are never modified."""

@@ -1,0 +1,3 @@
+"""robustsim core: configuration, scenes, rendering, execution, results, analysis and the CLI."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,155 @@
+"""Objects and environments: the built-in catalogue and user-supplied files.
+
+An object is a folder with an `object.yaml`:
+
+    name: coffee_mug
+    mesh: mesh.ply              # .ply .obj .glb .gltf .blend, relative to the folder
+    labels: [coffee mug, cup]   # ImageNet names, synsets or indices the model may answer
+    size: 1.0                   # optional: largest side after normalization (metres)
+    up_axis: Z                  # optional: the mesh's up axis
+    front_yaw: 0                # optional: degrees about up that turn its front to -Y
+    material:                   # optional: for meshes without their own material
+      base_color: [0.8, 0.8, 0.8]
+      roughness: 0.5
+      metallic: 0.0
+      texture: texture.png      # image on the mesh's UVs
+
+An environment is an HDRI file (.exr/.hdr), the name of one of Blender's bundled HDRIs
+(e.g. `interior`), or a solid colour (`color: [r, g, b]` or `'#rrggbb'`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.labels import resolve_label
+from simulator.scene import Environment, ObjectAsset
+
+MESH_SUFFIXES = (".ply", ".obj", ".glb", ".gltf", ".blend")
+HDRI_SUFFIXES = (".exr", ".hdr")
+UP_AXES = ("X", "Y", "Z", "-X", "-Y", "-Z")
+
+
+class AssetError(ValueError):
+    """An asset that cannot be used; the message names the file and what is wrong."""
+
+
+def builtin_objects_dir() -> Path:
+    return Path(str(resources.files("assets").joinpath("objects")))
+
+
+@cache
+def builtin_objects() -> dict[str, ObjectAsset]:
+    """Built-in objects by name."""
+    folders = sorted(p.parent for p in builtin_objects_dir().glob("*/object.yaml"))
+    return {asset.name: asset for asset in map(load_object, folders)}
+
+
+def load_object(folder: Path) -> ObjectAsset:
+    """Read an object folder (or its object.yaml) into an ObjectAsset, checking every field."""
+    folder = Path(folder)
+    spec_path = folder if folder.suffix in (".yaml", ".yml") else folder / "object.yaml"
+    folder = spec_path.parent
+    if not spec_path.is_file():
+        raise AssetError(f"{spec_path}: no such object description")
+    try:
+        spec = yaml.safe_load(spec_path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise AssetError(f"{spec_path}: not valid YAML: {error}") from error
+    return object_from_spec(spec, folder, str(spec_path))
+
+
+def object_from_spec(spec: dict[str, Any], folder: Path, source: str) -> ObjectAsset:
+    """An ObjectAsset from an object description (`source` names where it came from in errors)."""
+    allowed = {"name", "mesh", "labels", "size", "up_axis", "front_yaw", "material"}
+    unknown = set(spec) - allowed
+    if unknown:
+        raise AssetError(f"{source}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    for key in ("name", "mesh", "labels"):
+        if key not in spec:
+            raise AssetError(f"{source}: missing required key '{key}'")
+    mesh_path = (folder / spec["mesh"]).resolve()
+    if mesh_path.suffix.lower() not in MESH_SUFFIXES:
+        raise AssetError(f"{source}: mesh '{spec['mesh']}' must be one of {', '.join(MESH_SUFFIXES)}")
+    if not mesh_path.is_file():
+        raise AssetError(f"{source}: mesh file {mesh_path} does not exist")
+    labels = spec["labels"] if isinstance(spec["labels"], list) else [spec["labels"]]
+    try:
+        label_ids = tuple(resolve_label(label) for label in labels)
+    except ValueError as error:
+        raise AssetError(f"{source}: labels: {error}") from error
+    up_axis = str(spec.get("up_axis", "Z")).upper()
+    if up_axis not in UP_AXES:
+        raise AssetError(f"{source}: up_axis {up_axis!r} must be one of {', '.join(UP_AXES)}")
+    material = spec.get("material") or {}
+    texture = material.get("texture")
+    texture_path = (folder / texture).resolve() if texture else None
+    if texture_path is not None and not texture_path.is_file():
+        raise AssetError(f"{source}: material.texture {texture_path} does not exist")
+    base_color = material.get("base_color")
+    return ObjectAsset(
+        name=str(spec["name"]),
+        mesh_path=mesh_path,
+        labels=label_ids,
+        size=float(spec.get("size", 1.0)),
+        up_axis=up_axis,
+        front_yaw=float(spec.get("front_yaw", 0.0)),
+        base_color=tuple(float(c) for c in base_color) if base_color else None,
+        roughness=float(material.get("roughness", 0.5)),
+        metallic=float(material.get("metallic", 0.0)),
+        texture_path=texture_path,
+    )
+
+
+def bundled_hdri_dir() -> Path:
+    """Blender's bundled studio-light HDRIs, found without importing bpy."""
+    spec = importlib.util.find_spec("bpy")
+    if spec is None or not spec.submodule_search_locations:
+        raise AssetError("bpy is not installed, so Blender's bundled HDRIs are unavailable")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    candidates = sorted(root.glob("*/datafiles/studiolights/world"))
+    if not candidates:
+        raise AssetError(f"no studiolights/world folder under {root}")
+    return candidates[-1]
+
+
+@cache
+def builtin_environments() -> dict[str, Path]:
+    """Blender's bundled HDRIs by name (file stem), e.g. 'interior', 'forest'."""
+    return {path.stem: path for path in sorted(bundled_hdri_dir().glob("*.exr"))}
+
+
+@dataclass(frozen=True)
+class EnvironmentChoice:
+    """How a user named an environment; `resolve` turns it into a scene Environment."""
+
+    name: str
+    hdri_path: Path | None = None
+    color: tuple[float, float, float] | None = None
+
+    def resolve(self) -> Environment:
+        return Environment(name=self.name, hdri_path=self.hdri_path, color=self.color)
+
+
+def parse_color(value: Any) -> tuple[float, float, float]:
+    """Linear RGB from [r, g, b] in [0, 1] or a '#rrggbb' string (sRGB, converted to linear)."""
+    if isinstance(value, str) and value.startswith("#") and len(value) == 7:
+        try:
+            srgb = [int(value[i : i + 2], 16) / 255.0 for i in (1, 3, 5)]
+        except ValueError:
+            raise AssetError(f"{value!r} is not a '#rrggbb' colour") from None
+        return tuple(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb)  # type: ignore[return-value]
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 3
+        and all(isinstance(c, int | float) and not isinstance(c, bool) and 0 <= c <= 1 for c in value)
+    ):
+        return (float(value[0]), float(value[1]), float(value[2]))
+    raise AssetError(f"{value!r} is not a colour: use [r, g, b] with each in [0, 1], or '#rrggbb'")

@@ -1,0 +1,1 @@
+"""robustsim: simulator/evaluators."""

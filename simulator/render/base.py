@@ -1,0 +1,50 @@
+"""The interface every renderer implements, and the settings it renders with."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from simulator.scene import Scene
+
+Channel = Literal["rgb", "depth", "segmentation", "uv"]
+CHANNELS: tuple[Channel, ...] = ("rgb", "depth", "segmentation", "uv")
+Device = Literal["cpu", "cuda", "optix", "auto"]
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    width: int = 224
+    height: int = 224
+    samples: int = 16  # path-tracing samples per pixel
+    adaptive_threshold: float = 0.0  # noise threshold for adaptive sampling; 0 turns it off
+    denoise: bool = False
+    max_bounces: int = 4
+    device: Device = "cpu"  # "auto" uses a GPU when one is present
+    threads: int = 0  # CPU render threads; 0 lets the renderer use every core
+    channels: tuple[Channel, ...] = ("rgb",)
+
+
+class Renderer(ABC):
+    """Turns a `Scene` into image channels. One instance per process; it caches loaded assets.
+
+    Output arrays, all HxW (height, width):
+      rgb           float32 HxWx3, display-encoded sRGB in [0, 1]
+      depth         float32 HxW, distance along the camera axis in metres; inf where nothing is hit
+      segmentation  uint8 HxW, 0 background, 1 the object
+      uv            float32 HxWx2, the object's texture coordinates; 0 on background
+    Rendering the same scene with the same seed gives the same image whatever was rendered before.
+    """
+
+    def __init__(self, settings: RenderSettings) -> None:
+        self.settings = settings
+
+    @abstractmethod
+    def render(self, scene: Scene, seed: int) -> dict[str, np.ndarray]:
+        """Channels in `settings.channels` (always including rgb) for `scene`."""
+
+    def close(self) -> None:
+        """Release renderer resources (the process may exit afterwards)."""
