@@ -112,6 +112,7 @@ class Camera:
     roll: float = 0.0  # degrees about the viewing axis
     focal_length: float = 50.0  # mm
     sensor_width: float = 36.0  # mm, horizontal
+    aspect: float = 1.0  # image width / height (set from the render resolution)
     aperture: float | None = None  # f-number; None is a pinhole (everything sharp)
     focus_distance: float | None = None  # metres; None focuses on the target
     target: Vec3 = (0.0, 0.0, 0.0)
@@ -151,22 +152,22 @@ class Camera:
         """Horizontal field of view in radians."""
         return 2.0 * math.atan(self.sensor_width / (2.0 * self.focal_length))
 
-    def project(self, point: Vec3 | np.ndarray, aspect: float) -> tuple[float, float, float]:
+    def project(self, point: Vec3 | np.ndarray) -> tuple[float, float, float]:
         """Where a world point lands in the image: (u, v, depth).
 
-        u and v are in [-1, 1] across the frame (u right, v up) for a frame of width/height
-        `aspect`; depth is the distance along the viewing axis.
+        u and v are in [-1, 1] across the frame (u right, v up); depth is the distance along
+        the viewing axis.
         """
         world_to_camera = np.linalg.inv(self.world_matrix())
         x, y, z = (world_to_camera @ np.append(np.asarray(point, dtype=float), 1.0))[:3]
         depth = -z
         half_width = math.tan(self.horizontal_fov() / 2.0)
-        return (x / depth / half_width, y / depth / (half_width / aspect), depth)
+        return (float(x / depth / half_width), float(y / depth / (half_width / self.aspect)), float(depth))
 
-    def unproject(self, u: float, v: float, depth: float, aspect: float) -> np.ndarray:
+    def unproject(self, u: float, v: float, depth: float) -> np.ndarray:
         """The world point at image position (u, v) and viewing-axis `depth` (inverse of project)."""
         half_width = math.tan(self.horizontal_fov() / 2.0)
-        local = np.array([u * half_width * depth, v * half_width / aspect * depth, -depth, 1.0])
+        local = np.array([u * half_width * depth, v * half_width / self.aspect * depth, -depth, 1.0])
         return (self.world_matrix() @ local)[:3]
 
 

@@ -9,7 +9,7 @@ One syntax for every parameter of every control:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ class ParameterSpec:
     unit: str = ""
     bounds: tuple[float, float] | None = None  # allowed numeric range (inclusive)
     choices: tuple[Value, ...] | None = None  # allowed values; None accepts any of `kind`
+    validator: Callable[[Value], None] | None = None  # extra check; raises ParameterError
 
     def check(self, value: Any) -> Value:
         """`value` converted to this parameter's kind, or ParameterError saying what is allowed."""
@@ -47,6 +48,8 @@ class ParameterSpec:
         if self.choices is not None and converted not in self.choices:
             allowed = ", ".join(map(str, self.choices))
             raise ParameterError(f"{value!r} is not one of: {allowed}")
+        if self.validator is not None:
+            self.validator(converted)
         return converted
 
     def describe_allowed(self) -> str:

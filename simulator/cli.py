@@ -1,0 +1,155 @@
+"""The `robustsim` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from simulator import registry
+from simulator.assets import AssetError, builtin_environments, builtin_objects
+from simulator.config import ConfigError
+from simulator.experiment import Experiment, load_experiment
+from simulator.labels import imagenet_classes
+from simulator.progress import RichProgress
+from simulator.results.store import OutputMismatchError
+
+console = Console(stderr=True)
+USER_ERRORS = (ConfigError, AssetError, OutputMismatchError, registry.UnknownNameError)
+
+
+def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Show a user's mistake as a message and exit 2, never as a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except USER_ERRORS as error:
+            console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="robustsim")
+def main() -> None:
+    """robustsim: find where vision models fail, by rendering the conditions you declare."""
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@user_errors_without_traceback
+def validate(config: Path) -> None:
+    """Check an experiment file and show what it would run, without rendering."""
+    experiment = load_experiment(config)
+    _describe(experiment)
+    console.print(f"[green]{config} is valid.[/]")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="results folder")
+@click.option("--batch-size", default=16, show_default=True, help="samples per task (one model batch)")
+@user_errors_without_traceback
+def run(config: Path, output: Path | None, batch_size: int) -> None:
+    """Render, judge and log every sample of an experiment (resumes where a previous run stopped)."""
+    from simulator.analysis.stats import accuracy_table
+    from simulator.execution.local import LocalExecutor
+    from simulator.results.reader import read_results
+    from simulator.runner import run_experiment
+
+    experiment = load_experiment(config)
+    output = output or experiment.config.output.dir or Path("results") / experiment.name
+    _log_to_file(output / "run.log")
+    _describe(experiment)
+    executor = LocalExecutor()
+    try:
+        outcome = run_experiment(experiment, output, executor, RichProgress(console), batch_size)
+    finally:
+        executor.close()
+    results = read_results(outcome.results_dir)
+    _print_accuracy(accuracy_table(results, by=["object", "environment"]), experiment.config.evaluator.topk)
+    console.print(
+        f"Rendered {outcome.rendered} samples ({outcome.failed} failed), skipped {outcome.skipped} already done.\n"
+        f"Results: [bold]{outcome.results_dir}[/] (Parquet; pandas.read_parquet reads the folder)"
+    )
+
+
+@main.command(name="list")
+@click.argument("what", type=click.Choice(["objects", "environments", "controls", "policies"]))
+def list_(what: str) -> None:
+    """List built-in objects, bundled environments, controls or policies."""
+    table = Table(show_header=True, header_style="bold")
+    if what == "objects":
+        names = imagenet_classes()
+        table.add_column("object"), table.add_column("accepted ImageNet classes"), table.add_column("mesh")
+        for name, asset in builtin_objects().items():
+            table.add_row(name, ", ".join(f"{names[i]} ({i})" for i in asset.labels), asset.mesh_path.name)
+    elif what == "environments":
+        table.add_column("environment"), table.add_column("file")
+        for name, path in builtin_environments().items():
+            table.add_row(name, str(path))
+        table.caption = "Also: any .exr/.hdr path, or a solid colour '#rrggbb'"
+    elif what == "controls":
+        table.add_column("control"), table.add_column("parameters"), table.add_column("what it does")
+        for name in registry.names("controls"):
+            control = registry.lookup("controls", name)
+            params = ", ".join(f"{p.name}" + (f" ({p.unit})" if p.unit else "") for p in control.parameters)
+            table.add_row(name, params, control.summary)
+    else:
+        table.add_column("policy"), table.add_column("what it does")
+        for name in registry.names("policies"):
+            table.add_row(name, registry.lookup("policies", name).summary)
+    Console().print(table)
+
+
+def _describe(experiment: Experiment) -> None:
+    from simulator.runner import plan_run
+
+    plan = plan_run(experiment)
+    per_pair = sorted(set(plan.per_pair.values()))
+    varying = ", ".join(d.key for d in experiment.space.varying) or "none"
+    settings = experiment.render_settings()
+    console.print(
+        f"[bold]{experiment.name}[/]: {len(experiment.objects)} object(s) x {len(experiment.environments)} "
+        f"environment(s) x {'/'.join(map(str, per_pair))} sample(s) per pair = [bold]{len(plan.samples)}[/] renders\n"
+        f"  policy {experiment.config.policy.type}, varying: {varying}\n"
+        f"  render {settings.width}x{settings.height} px, {settings.samples} spp on {settings.device}, "
+        f"channels {', '.join(settings.channels)}"
+    )
+
+
+def _print_accuracy(table_data: Any, topk: int) -> None:
+    if table_data.empty:
+        return
+    table = Table(title="Accuracy (95% Wilson intervals)", header_style="bold")
+    for column in ("object", "environment", "n", "failed", "top-1", f"top-{topk}"):
+        table.add_column(column, justify="left" if column in ("object", "environment") else "right")
+    for row in table_data.itertuples(index=False):
+        table.add_row(
+            str(row.object),
+            str(row.environment),
+            str(row.n),
+            str(row.failed),
+            f"{row.top1:.2f} [{row.top1_low:.2f}, {row.top1_high:.2f}]",
+            f"{row.topk:.2f} [{row.topk_low:.2f}, {row.topk_high:.2f}]",
+        )
+    Console().print(table)
+
+
+def _log_to_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

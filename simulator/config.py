@@ -1,0 +1,251 @@
+"""Experiment configuration: read YAML (with `base:` inheritance), validate, resolve.
+
+`load_experiment(path)` either returns a ready `Experiment` or raises one `ConfigError` that
+lists every problem as `key.path: what is wrong (got ...); allowed: ...`. Nothing is rendered
+before this succeeds.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simulator.render.base import CHANNELS, RenderSettings
+
+
+class ConfigError(ValueError):
+    """Everything wrong with one experiment file, ready to show to the user."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: invalid experiment config ({len(self.problems)} problem(s))"]
+        lines += [f"  - {path}: {message}" if path else f"  - {message}" for path, message in self.problems]
+        return "\n".join(lines)
+
+
+def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, options, n=3)
+    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+class StrictModel(BaseModel):
+    """A config section: unknown keys are errors with a did-you-mean hint."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = list(cls.model_fields)
+            for key in data:
+                if key not in allowed:
+                    raise ValueError(
+                        f"unknown key {key!r}{did_you_mean(str(key), allowed)} (allowed: {', '.join(allowed)})"
+                    )
+        return data
+
+
+class RenderConfig(StrictModel):
+    renderer: Literal["blender"] = "blender"
+    resolution: int | tuple[int, int] = 224  # square size, or [width, height]
+    samples: int = Field(16, ge=1, le=65536)
+    adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0)
+    denoise: bool = False
+    max_bounces: int = Field(4, ge=0, le=1024)
+    device: Literal["cpu", "cuda", "optix", "auto"] = "cpu"
+    threads: int = Field(0, ge=0, le=1024)
+    channels: tuple[Literal["rgb", "depth", "segmentation", "uv"], ...] = ("rgb",)
+
+    @field_validator("resolution")
+    @classmethod
+    def _sensible_resolution(cls, value: int | tuple[int, int]) -> int | tuple[int, int]:
+        sizes = (value,) if isinstance(value, int) else value
+        if any(not 8 <= size <= 8192 for size in sizes):
+            raise ValueError("each side must be between 8 and 8192 pixels")
+        return value
+
+    def settings(self, extra_channels: frozenset[str] = frozenset()) -> RenderSettings:
+        width, height = (self.resolution, self.resolution) if isinstance(self.resolution, int) else self.resolution
+        wanted = {"rgb", *self.channels, *extra_channels}
+        return RenderSettings(
+            width=width,
+            height=height,
+            samples=self.samples,
+            adaptive_threshold=self.adaptive_threshold,
+            denoise=self.denoise,
+            max_bounces=self.max_bounces,
+            device=self.device,
+            threads=self.threads,
+            channels=tuple(c for c in CHANNELS if c in wanted),
+        )
+
+
+class PolicyConfig(BaseModel):
+    """`type` picks the policy; other keys are that policy's options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str = "random"
+    samples: int | None = Field(None, ge=1, description="samples per (object, environment)")
+    seed: int = Field(0, ge=0)
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class ModelConfig(StrictModel):
+    """The model under test; empty means the embedded ImageNet EfficientNet-Lite0."""
+
+    module: str | None = None  # "package.module:ClassOrFactory"
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    weights: Path | None = None
+    preprocessing: dict[str, Any] | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    batch_size: int = Field(32, ge=1, le=4096)
+
+
+class EvaluatorConfig(StrictModel):
+    type: Literal["classification"] = "classification"
+    topk: int = Field(5, ge=1, le=1000)
+
+
+class OutputConfig(StrictModel):
+    dir: Path | None = None  # overridden by `robustsim run -o DIR`
+    save_images: bool = False
+
+
+class ExperimentConfig(StrictModel):
+    """The whole YAML file (after `base:` merging)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    objects: list[str | dict[str, Any]] = Field(min_length=1)
+    environments: list[str | dict[str, Any]] = Field(min_length=1)
+    controls: list[dict[str, Any]] = Field(default_factory=list)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)
+    render: RenderConfig = Field(default_factory=RenderConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _default_keyword(cls, value: Any) -> Any:
+        return {} if value in ("default", None) else value
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The YAML mapping at `path` with its `base:` files deep-merged underneath it.
+
+    Relative paths inside each file are made absolute against that file's folder, so a base
+    file can live elsewhere.
+    """
+    path = Path(path).resolve()
+    if path in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, path))
+        raise ConfigError(str(_chain[0]), [("base", f"circular base chain: {cycle}")])
+    source = str(path)
+    if not path.is_file():
+        raise ConfigError(source, [("", "file not found")])
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(source, [("", f"not valid YAML: {where}{problem}")]) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(source, [("", f"the file must be a mapping of keys, got a {type(raw).__name__}")])
+    raw = _absolute_paths(raw, path.parent)
+    bases = raw.pop("base", None)
+    merged: dict[str, Any] = {}
+    for base in [bases] if isinstance(bases, str) else bases or []:
+        if not isinstance(base, str):
+            raise ConfigError(source, [("base", f"expected a file path, got {base!r}")])
+        merged = deep_merge(merged, read_config_file(path.parent / base, (*_chain, path)))
+    return deep_merge(merged, raw)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`: mappings merge key by key, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_FILE_SUFFIXES = (".yaml", ".yml", ".exr", ".hdr", ".ply", ".obj", ".glb", ".gltf", ".blend", ".png", ".jpg", ".jpeg")
+
+
+def _looks_like_path(value: str) -> bool:
+    return "/" in value or value.lower().endswith(_FILE_SUFFIXES)
+
+
+def _absolute(value: Any, folder: Path) -> Any:
+    if isinstance(value, str) and _looks_like_path(value) and not Path(value).is_absolute():
+        return str((folder / value).resolve())
+    return value
+
+
+def _absolute_item(item: Any, folder: Path) -> Any:
+    """An object/environment entry with its file references made absolute."""
+    if not isinstance(item, dict):
+        return _absolute(item, folder)
+    item = {key: _absolute(v, folder) if key in ("mesh", "hdri") else v for key, v in item.items()}
+    if isinstance(item.get("material"), dict) and "texture" in item["material"]:
+        item["material"] = {**item["material"], "texture": _absolute(item["material"]["texture"], folder)}
+    return item
+
+
+def _absolute_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Path-valued entries of one config file resolved against its folder."""
+    raw = dict(raw)
+    for section in ("objects", "environments"):
+        if isinstance(raw.get(section), list):
+            raw[section] = [_absolute_item(item, folder) for item in raw[section]]
+    for section, key in (("model", "weights"), ("output", "dir")):
+        if isinstance(raw.get(section), dict) and isinstance(raw[section].get(key), str):
+            raw[section] = {**raw[section], key: str((folder / raw[section][key]).resolve())}
+    return raw
+
+
+def parse_config(raw: dict[str, Any], source: str) -> ExperimentConfig:
+    """Validate the merged mapping's structure (ConfigError listing every problem)."""
+    try:
+        return ExperimentConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+
+
+def format_path(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error: Any) -> tuple[str, str]:
+    # Union members add their type name to the location (e.g. 'int', 'tuple[int,int]'); drop them.
+    location = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in _TYPE_NAMES)))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] not in ("missing", "value_error") and "input" in error:
+        message += f" (got {error['input']!r})"
+    return format_path(location), message
+
+
+_TYPE_NAMES = {"int", "str", "float", "bool", "dict", "list", "tuple", "function-after", "literal"}

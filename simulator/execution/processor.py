@@ -1,0 +1,142 @@
+"""Render, post-process and judge batches of samples; one instance per process keeps its state."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from simulator.evaluators.classification import ClassificationEvaluator
+from simulator.experiment import Experiment
+from simulator.labels import imagenet_classes
+from simulator.models.loading import LoadedModel, load_model
+from simulator.render.base import Renderer
+from simulator.results.writer import atomic_write_bytes
+from simulator.sample import Sample
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Rendered:
+    sample: Sample
+    image: np.ndarray | None
+    render_s: float
+    image_path: str | None = None
+    error: str | None = None
+
+
+def _create_renderer(experiment: Experiment) -> Renderer:
+    from simulator.render.blender import BlenderRenderer  # bpy is heavy: import only where rendering happens
+
+    return BlenderRenderer(experiment.render_settings())
+
+
+def _encode_png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class SampleProcessor:
+    """Keeps the renderer and the model of one process; `process` turns samples into result rows."""
+
+    def __init__(self, experiment: Experiment, image_dir: Path | None = None) -> None:
+        self.experiment = experiment
+        self.image_dir = image_dir
+        self.evaluator = ClassificationEvaluator(topk=experiment.config.evaluator.topk)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._renderer: Renderer | None = None
+        self._model: LoadedModel | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            self._renderer = _create_renderer(self.experiment)
+        return self._renderer
+
+    @property
+    def model(self) -> LoadedModel:
+        if self._model is None:
+            self._model = load_model(self.experiment.config.model)
+        return self._model
+
+    def process(self, samples: list[Sample]) -> list[dict[str, Any]]:
+        """One row per sample, failures included (with `error` set)."""
+        rendered = [self._render(sample) for sample in samples]
+        judged = [r for r in rendered if r.error is None]
+        evaluations: list[dict[str, Any]] = []
+        infer_s = None
+        if judged:
+            start = time.perf_counter()
+            try:
+                probabilities = self.model.predict([r.image for r in judged])
+                accepted = [self.experiment.objects[r.sample.object].labels for r in judged]
+                evaluations = self.evaluator.evaluate(probabilities, accepted)
+                infer_s = (time.perf_counter() - start) / len(judged)
+            except Exception as error:  # noqa: BLE001 - a failing model must not lose the batch
+                log.exception("inference failed for a batch of %d samples", len(judged))
+                for r in judged:
+                    r.error = f"inference: {type(error).__name__}: {error}"
+                evaluations = []
+        by_id = dict(zip((r.sample.id for r in judged if r.error is None), evaluations, strict=False))
+        return [self._row(r, by_id.get(r.sample.id, {}), infer_s if r.sample.id in by_id else None) for r in rendered]
+
+    def _render(self, sample: Sample) -> _Rendered:
+        start = time.perf_counter()
+        try:
+            scene = self.experiment.scene_for(sample.object, sample.environment, sample.params)
+            channels = self.renderer.render(scene, sample.seed)
+            rng = np.random.default_rng(sample.seed)
+            for step in self.experiment.image_steps():
+                channels = step.control.apply(channels, step.values(sample.params), rng)
+            image = channels["rgb"]
+            image_path = self._save(sample, image)
+        except Exception as error:  # noqa: BLE001 - a failing sample becomes an error row
+            log.warning("sample %s failed: %s", sample.id, error, exc_info=True)
+            return _Rendered(sample, None, time.perf_counter() - start, error=f"{type(error).__name__}: {error}")
+        return _Rendered(sample, image, time.perf_counter() - start, image_path)
+
+    def _save(self, sample: Sample, image: np.ndarray) -> str | None:
+        if self.image_dir is None:
+            return None
+        self.image_dir.mkdir(parents=True, exist_ok=True)
+        path = self.image_dir / f"{sample.id}.png"
+        atomic_write_bytes(path, _encode_png(image))
+        return str(path.relative_to(self.image_dir.parent))  # relative to the output folder
+
+    def _row(self, rendered: _Rendered, evaluation: dict[str, Any], infer_s: float | None) -> dict[str, Any]:
+        sample = rendered.sample
+        labels = self.experiment.objects[sample.object].labels
+        names = imagenet_classes()
+        return {
+            "experiment": sample.experiment,
+            "id": sample.id,
+            "seed": sample.seed,
+            "object": sample.object,
+            "environment": sample.environment,
+            "renderer": self.experiment.config.render.renderer,
+            **sample.params,
+            "label": list(labels),
+            "label_names": [names[i] for i in labels],
+            **evaluation,
+            "render_s": rendered.render_s,
+            "infer_s": infer_s,
+            "worker": self.worker,
+            "finished_at": datetime.now(timezone.utc),
+            "image_path": rendered.image_path,
+            "error": rendered.error,
+        }
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()

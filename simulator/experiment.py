@@ -1,0 +1,253 @@
+"""A validated experiment resolved into ready parts: assets, control instances, search space, policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from controls.base import Control, ImageControl, SceneControl
+from simulator import registry
+from simulator.assets import (
+    HDRI_SUFFIXES,
+    AssetError,
+    EnvironmentChoice,
+    builtin_environments,
+    builtin_objects,
+    load_object,
+    object_from_spec,
+    parse_color,
+)
+from simulator.config import ConfigError, ExperimentConfig, did_you_mean, format_path, parse_config, read_config_file
+from simulator.render.base import RenderSettings
+from simulator.scene import Camera, ObjectAsset, Scene, SceneObject
+from simulator.search_space import Dimension, ParameterError, SearchSpace, parse_distribution
+
+
+@dataclass(frozen=True)
+class ControlStep:
+    """One entry of the controls list: a control instance and the columns of its parameters."""
+
+    control: Control
+    dimensions: tuple[Dimension, ...]
+
+    def values(self, params: dict[str, Any]) -> dict[str, Any]:
+        """This control's parameter values, by parameter name, from a sample's params."""
+        return {d.spec.name: params[d.key] for d in self.dimensions}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    source: str
+    config: ExperimentConfig
+    objects: dict[str, ObjectAsset]
+    environments: dict[str, EnvironmentChoice]
+    steps: tuple[ControlStep, ...]
+    space: SearchSpace
+    policy_class: type
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def render_settings(self) -> RenderSettings:
+        needed = frozenset().union(*(s.control.required_channels for s in self.steps))
+        return self.config.render.settings(needed)
+
+    def make_policy(self) -> Any:
+        policy = self.config.policy
+        return self.policy_class(self.space, samples=policy.samples, seed=policy.seed, **policy.options())
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        """Every (object, environment) pair, objects outermost."""
+        for obj in self.objects:
+            for environment in self.environments:
+                yield obj, environment
+
+    def base_scene(self, obj: str, environment: str) -> Scene:
+        settings = self.render_settings()
+        return Scene(
+            object=SceneObject(asset=self.objects[obj]),
+            environment=self.environments[environment].resolve(),
+            camera=Camera(aspect=settings.width / settings.height),
+        )
+
+    def scene_for(self, obj: str, environment: str, params: dict[str, Any]) -> Scene:
+        """The base scene with every scene control applied in list order."""
+        scene = self.base_scene(obj, environment)
+        for step in self.steps:
+            if isinstance(step.control, SceneControl):
+                scene = step.control.apply(scene, step.values(params))
+        return scene
+
+    def image_steps(self) -> tuple[ControlStep, ...]:
+        return tuple(s for s in self.steps if isinstance(s.control, ImageControl))
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and resolve an experiment file; ConfigError lists every problem."""
+    source = str(path)
+    config = parse_config(read_config_file(Path(path)), source)
+    return resolve_experiment(config, source)
+
+
+def resolve_experiment(config: ExperimentConfig, source: str) -> Experiment:
+    problems: list[tuple[str, str]] = []
+    objects = _resolve_objects(config.objects, problems)
+    environments = _resolve_environments(config.environments, problems)
+    steps = _resolve_controls(config.controls, problems)
+    space = SearchSpace(tuple(d for step in steps for d in step.dimensions))
+    policy_class = _resolve_policy(config, space, problems)
+    if problems:
+        raise ConfigError(source, problems)
+    return Experiment(source, config, objects, environments, steps, space, policy_class)
+
+
+def _add_unique(found: dict[str, Any], name: str, value: Any, path: str, problems: list[tuple[str, str]]) -> None:
+    if name in found:
+        problems.append((path, f"name {name!r} is used twice; give one a different `name:`"))
+    else:
+        found[name] = value
+
+
+def _resolve_objects(entries: list[Any], problems: list[tuple[str, str]]) -> dict[str, ObjectAsset]:
+    found: dict[str, ObjectAsset] = {}
+    for index, entry in enumerate(entries):
+        path = f"objects[{index}]"
+        try:
+            asset = _resolve_object(entry, path)
+        except AssetError as error:
+            problems.append((path, str(error)))
+            continue
+        _add_unique(found, asset.name, asset, path, problems)
+    return found
+
+
+def _resolve_object(entry: str | dict[str, Any], path: str) -> ObjectAsset:
+    if isinstance(entry, dict):
+        return object_from_spec(entry, Path.cwd(), path)
+    builtins = builtin_objects()
+    if entry in builtins:
+        return builtins[entry]
+    if Path(entry).exists():
+        return load_object(Path(entry))
+    raise AssetError(
+        f"{entry!r} is neither a built-in object{did_you_mean(entry, list(builtins))} nor an existing "
+        f"object folder (built-in: {', '.join(builtins)})"
+    )
+
+
+def _resolve_environments(entries: list[Any], problems: list[tuple[str, str]]) -> dict[str, EnvironmentChoice]:
+    found: dict[str, EnvironmentChoice] = {}
+    for index, entry in enumerate(entries):
+        path = f"environments[{index}]"
+        try:
+            choice = _resolve_environment(entry)
+        except AssetError as error:
+            problems.append((path, str(error)))
+            continue
+        _add_unique(found, choice.name, choice, path, problems)
+    return found
+
+
+def _resolve_environment(entry: str | dict[str, Any]) -> EnvironmentChoice:
+    if isinstance(entry, dict):
+        unknown = set(entry) - {"name", "hdri", "color"}
+        if unknown or ("hdri" in entry) == ("color" in entry):
+            raise AssetError("write {name: .., hdri: file.exr} or {name: .., color: [r, g, b]}")
+        if "hdri" in entry:
+            hdri = _hdri_file(str(entry["hdri"]))
+            return EnvironmentChoice(str(entry.get("name", hdri.stem)), hdri_path=hdri)
+        color = parse_color(entry["color"])
+        return EnvironmentChoice(str(entry.get("name", entry["color"])), color=color)
+    if entry.startswith("#"):
+        return EnvironmentChoice(entry, color=parse_color(entry))
+    bundled = builtin_environments()
+    if entry in bundled:
+        return EnvironmentChoice(entry, hdri_path=bundled[entry])
+    if entry.lower().endswith(HDRI_SUFFIXES):
+        hdri = _hdri_file(entry)
+        return EnvironmentChoice(hdri.stem, hdri_path=hdri)
+    raise AssetError(
+        f"{entry!r} is not a bundled HDRI{did_you_mean(entry, list(bundled))}, an .exr/.hdr file or a "
+        f"'#rrggbb' colour (bundled: {', '.join(bundled)})"
+    )
+
+
+def _hdri_file(value: str) -> Path:
+    path = Path(value)
+    if path.suffix.lower() not in HDRI_SUFFIXES:
+        raise AssetError(f"{value!r}: an HDRI must be an .exr or .hdr file")
+    if not path.is_file():
+        raise AssetError(f"HDRI file {path} does not exist")
+    return path
+
+
+def _resolve_controls(entries: list[dict[str, Any]], problems: list[tuple[str, str]]) -> tuple[ControlStep, ...]:
+    steps: list[ControlStep] = []
+    names: set[str] = set()
+    for index, entry in enumerate(entries):
+        path = f"controls[{index}]"
+        kind = entry.get("type")
+        if not isinstance(kind, str):
+            problems.append((path, f"missing `type` (available: {', '.join(registry.names('controls'))})"))
+            continue
+        try:
+            control_class = registry.lookup("controls", kind)
+        except registry.UnknownNameError as error:
+            problems.append((f"{path}.type", str(error)))
+            continue
+        name = str(entry.get("name", kind))
+        if name in names:
+            problems.append((path, f"control name {name!r} is used twice; give one a different `name:`"))
+            continue
+        names.add(name)
+        steps.append(ControlStep(control_class(name), _control_dimensions(control_class, name, entry, path, problems)))
+    _check_order(steps, problems)
+    return tuple(steps)
+
+
+def _control_dimensions(
+    control_class: type[Control], name: str, entry: dict[str, Any], path: str, problems: list[tuple[str, str]]
+) -> tuple[Dimension, ...]:
+    declared = [spec.name for spec in control_class.parameters]
+    for key in entry:
+        if key not in ("type", "name", *declared):
+            problems.append(
+                (f"{path}.{key}", f"unknown parameter{did_you_mean(key, declared)} (parameters: {', '.join(declared)})")
+            )
+    dimensions = []
+    for spec in control_class.parameters:
+        raw = entry.get(spec.name, spec.default)
+        try:
+            distribution = parse_distribution(raw, spec)
+        except ParameterError as error:
+            problems.append((f"{path}.{spec.name}", f"{error}; allowed: {spec.describe_allowed()}"))
+            continue
+        dimensions.append(Dimension(f"{name}.{spec.name}", spec, distribution))
+    return tuple(dimensions)
+
+
+def _check_order(steps: list[ControlStep], problems: list[tuple[str, str]]) -> None:
+    """in_frame places the object in the final camera's frame, so no camera may follow it."""
+    types = [type(step.control).__name__ for step in steps]
+    if "InFrame" in types and "CameraControl" in types[types.index("InFrame") :]:
+        problems.append(("controls", "in_frame must come after every camera control"))
+
+
+def _resolve_policy(config: ExperimentConfig, space: SearchSpace, problems: list[tuple[str, str]]) -> type:
+    try:
+        policy_class = registry.lookup("policies", config.policy.type)
+    except registry.UnknownNameError as error:
+        problems.append(("policy.type", str(error)))
+        return type(None)
+    try:
+        policy_class(space, samples=config.policy.samples, seed=config.policy.seed, **config.policy.options())
+    except ValidationError as error:
+        problems += [(format_path(("policy", *e["loc"])), e["msg"].removeprefix("Value error, ")) for e in error.errors()]
+    except (ValueError, TypeError) as error:
+        problems.append(("policy", str(error)))
+    return policy_class

@@ -1,0 +1,53 @@
+"""A terminal progress bar for runs: renders done, renders/s, failures, time left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from simulator.runner import RunPlan
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} renders/s" if speed else "-- renders/s", style="progress.data.speed")
+
+
+class RichProgress:
+    """Implements runner.ProgressReporter with a rich progress bar."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._progress: Progress | None = None
+        self._task: Any = None
+        self._failed = 0
+
+    def start(self, plan: RunPlan) -> None:
+        todo = len(plan.todo)
+        if plan.done_ids:
+            self.console.print(f"{len(plan.samples) - todo} of {len(plan.samples)} samples already done; resuming.")
+        self._progress = Progress(
+            TextColumn("[bold]rendering"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("rendering", total=todo, failed=0)
+        if todo == 0:
+            self._progress.stop()
+
+    def advance(self, rows: list[dict[str, Any]]) -> None:
+        assert self._progress is not None
+        self._failed += sum(row["error"] is not None for row in rows)
+        self._progress.update(self._task, advance=len(rows), failed=self._failed)
+        if self._progress.finished:
+            self._progress.stop()

@@ -1,0 +1,39 @@
+"""The Parquet schema of a results dataset: one row per sample, typed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+
+from simulator.search_space import Dimension
+
+_KIND_TYPES = {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}
+
+IDENTITY_COLUMNS: dict[str, pa.DataType] = {
+    "experiment": pa.string(),
+    "id": pa.string(),
+    "seed": pa.int64(),
+    "object": pa.string(),
+    "environment": pa.string(),
+    "renderer": pa.string(),
+}
+LABEL_COLUMNS: dict[str, pa.DataType] = {
+    "label": pa.list_(pa.int64()),  # accepted ImageNet classes
+    "label_names": pa.list_(pa.string()),
+}
+RUN_COLUMNS: dict[str, pa.DataType] = {
+    "render_s": pa.float64(),
+    "infer_s": pa.float64(),
+    "worker": pa.string(),
+    "finished_at": pa.timestamp("us", tz="UTC"),
+    "image_path": pa.string(),
+    "error": pa.string(),
+}
+
+
+def results_schema(dimensions: tuple[Dimension, ...], evaluator_columns: Mapping[str, pa.DataType]) -> pa.Schema:
+    """identity, `<control>.<param>` columns, labels, evaluator columns, timings and error."""
+    params = {d.key: _KIND_TYPES[d.spec.kind] for d in dimensions}
+    columns = {**IDENTITY_COLUMNS, **params, **LABEL_COLUMNS, **evaluator_columns, **RUN_COLUMNS}
+    return pa.schema([pa.field(name, dtype, nullable=True) for name, dtype in columns.items()])

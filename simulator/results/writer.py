@@ -1,0 +1,67 @@
+"""Append rows to a Parquet dataset in parts, each written whole (temp file + atomic rename)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so readers see either nothing or the whole file."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+class ResultsWriter:
+    """Buffers rows and writes them as `part-*.parquet` files into `directory`.
+
+    A part is written when `rows_per_part` rows are buffered or `seconds_per_part` have
+    passed since the last part, and on `close()`, so a crash loses at most that much.
+    Readers (pandas, pyarrow, duckdb) ignore the hidden temporary files.
+    """
+
+    def __init__(
+        self, directory: Path, schema: pa.Schema, rows_per_part: int = 1000, seconds_per_part: float = 10.0
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.schema = schema
+        self.rows_per_part = rows_per_part
+        self.seconds_per_part = seconds_per_part
+        self._buffer: list[dict[str, Any]] = []
+        self._last_write = time.monotonic()
+        self.rows_written = 0
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self._buffer.extend(rows)
+        due = time.monotonic() - self._last_write >= self.seconds_per_part
+        if len(self._buffer) >= self.rows_per_part or (due and self._buffer):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
+        temporary = self.directory / f".{name}.tmp"
+        pq.write_table(table, temporary, compression="zstd")
+        os.replace(temporary, self.directory / name)
+        self.rows_written += len(self._buffer)
+        self._buffer.clear()
+        self._last_write = time.monotonic()
+
+    def close(self) -> None:
+        self.flush()
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,109 @@
+"""End to end: real renders, the real model, real Parquet; resume; failures become rows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator.execution.local import LocalExecutor
+from simulator.experiment import load_experiment
+from simulator.results.reader import read_results
+from simulator.runner import run_experiment
+
+pytestmark = pytest.mark.integration
+
+TINY = """
+name: tiny
+objects: [coffee_mug]
+environments: [interior, '#d0d0d0']
+controls:
+  - type: orientation
+    yaw: {min: -40, max: 40}
+  - type: camera
+    elevation: {choices: [5, 25]}
+policy: {type: random, samples: 3, seed: 7}
+render: {resolution: 64, samples: 4}
+output: {save_images: true}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("run")
+    config = write(folder, TINY)
+    output = folder / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(config), "-o", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return output, read_results(output / "results"), result
+
+
+def test_one_typed_row_per_sample(tiny_run: tuple[Path, pd.DataFrame, subprocess.CompletedProcess]) -> None:
+    _output, frame, _result = tiny_run
+    assert len(frame) == 6 and frame["id"].is_unique
+    assert set(frame["environment"]) == {"interior", "#d0d0d0"}
+    assert frame["error"].isna().all()
+    assert frame["orientation.yaw"].between(-40, 40).all() and frame["orientation.yaw"].dtype == "float64"
+    assert set(frame["camera.elevation"]) <= {5.0, 25.0}
+    assert frame["correct_top1"].dtype == bool and frame["pred_top1"].dtype == "int64"
+    assert all(len(k) == 5 for k in frame["pred_topk"])
+    assert ((frame["true_prob"] >= 0) & (frame["true_prob"] <= 1)).all()
+    assert (frame["render_s"] > 0).all() and (frame["infer_s"] > 0).all()
+    assert list(frame["label"].iloc[0]) == [504, 968]
+
+
+def test_images_saved_when_asked(tiny_run: tuple[Path, pd.DataFrame, subprocess.CompletedProcess]) -> None:
+    output, frame, _result = tiny_run
+    for relative in frame["image_path"]:
+        assert (output / relative).is_file()
+
+
+def test_summary_table_and_results_path_printed(tiny_run: tuple[Path, pd.DataFrame, subprocess.CompletedProcess]) -> None:
+    _output, _frame, result = tiny_run
+    printed = result.stdout + result.stderr
+    assert "Accuracy" in printed and "coffee_mug" in printed and "results" in printed
+
+
+def test_rerun_renders_nothing_already_present(tiny_run: tuple[Path, pd.DataFrame, subprocess.CompletedProcess], tmp_path: Path) -> None:
+    output, frame, _result = tiny_run
+    experiment = load_experiment(write(tmp_path, TINY))
+    outcome = run_experiment(experiment, output, LocalExecutor())
+    assert (outcome.rendered, outcome.skipped) == (0, 6)
+    # asking for more samples renders only the new ones (random policy is prefix-stable)
+    more = load_experiment(write(tmp_path, TINY.replace("samples: 3", "samples: 4"), "more.yaml"))
+    outcome = run_experiment(more, output, LocalExecutor())
+    assert (outcome.rendered, outcome.skipped) == (2, 6)
+    after = read_results(output / "results")
+    assert len(after) == 8 and after["id"].is_unique and set(frame["id"]) < set(after["id"])
+
+
+def test_a_failing_sample_is_a_row_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "mesh.obj").write_text("this is not an obj file\n")
+    (broken / "object.yaml").write_text("name: broken\nmesh: mesh.obj\nlabels: [cup]\n")
+    config = write(
+        tmp_path,
+        TINY.replace("objects: [coffee_mug]", f"objects: [coffee_mug, {broken}]").replace("samples: 3", "samples: 1"),
+    )
+    outcome = run_experiment(load_experiment(config), tmp_path / "out", LocalExecutor())
+    frame = read_results(tmp_path / "out" / "results")
+    assert outcome.failed == 2 and len(frame) == 4
+    failed = frame[frame["object"] == "broken"]
+    assert failed["error"].notna().all() and failed["pred_top1"].isna().all()
+    assert frame[frame["object"] == "coffee_mug"]["error"].isna().all()
