@@ -18,11 +18,12 @@ from simulator.assets import AssetError, builtin_environments, builtin_objects
 from simulator.config import ConfigError
 from simulator.experiment import Experiment, load_experiment
 from simulator.labels import imagenet_classes
+from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
 from simulator.results.store import OutputMismatchError
 
 console = Console(stderr=True)
-USER_ERRORS = (ConfigError, AssetError, OutputMismatchError, registry.UnknownNameError)
+USER_ERRORS = (ConfigError, AssetError, OutputMismatchError, ModelError, registry.UnknownNameError)
 
 
 def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,6 +53,7 @@ def validate(config: Path) -> None:
     """Check an experiment file and show what it would run, without rendering."""
     experiment = load_experiment(config)
     _describe(experiment)
+    load_model(experiment.config.model)  # builds it once: bad modules or weights fail here
     console.print(f"[green]{config} is valid.[/]")
 
 
@@ -71,10 +73,16 @@ def run(config: Path, output: Path | None, batch_size: int) -> None:
     output = output or experiment.config.output.dir or Path("results") / experiment.name
     _log_to_file(output / "run.log")
     _describe(experiment)
-    executor = LocalExecutor()
+    model = load_model(experiment.config.model)  # fails before any rendering if the model is unusable
+    executor, progress = LocalExecutor(model), RichProgress(console)
     try:
-        outcome = run_experiment(experiment, output, executor, RichProgress(console), batch_size)
+        outcome = run_experiment(experiment, output, executor, progress, batch_size)
+    except KeyboardInterrupt:
+        progress.stop()
+        console.print(f"[yellow]Interrupted.[/] Finished samples are saved in {output}; run again to resume.")
+        sys.exit(130)
     finally:
+        progress.stop()
         executor.close()
     results = read_results(outcome.results_dir)
     _print_accuracy(accuracy_table(results, by=["object", "environment"]), experiment.config.evaluator.topk)

@@ -42,12 +42,12 @@ class RichProgress:
         )
         self._progress.start()
         self._task = self._progress.add_task("rendering", total=todo, failed=0)
-        if todo == 0:
+
+    def stop(self) -> None:
+        if self._progress is not None:
             self._progress.stop()
 
     def advance(self, rows: list[dict[str, Any]]) -> None:
         assert self._progress is not None
         self._failed += sum(row["error"] is not None for row in rows)
         self._progress.update(self._task, advance=len(rows), failed=self._failed)
-        if self._progress.finished:
-            self._progress.stop()

@@ -9,11 +9,13 @@ from typing import Any
 from simulator.execution.base import Executor
 from simulator.execution.processor import SampleProcessor
 from simulator.experiment import Experiment
+from simulator.models.loading import LoadedModel
 from simulator.sample import Sample
 
 
 class LocalExecutor(Executor):
-    def __init__(self) -> None:
+    def __init__(self, model: LoadedModel | None = None) -> None:
+        self._model = model  # an already loaded model to use instead of loading one
         self._processor: SampleProcessor | None = None
 
     def run(
@@ -21,7 +23,7 @@ class LocalExecutor(Executor):
     ) -> Iterator[list[dict[str, Any]]]:
         if self._processor is None or self._processor.experiment is not experiment:
             self.close()
-            self._processor = SampleProcessor(experiment, image_dir)
+            self._processor = SampleProcessor(experiment, image_dir, self._model)
         for batch in batches:
             yield self._processor.process(batch)
 

@@ -50,13 +50,13 @@ def _encode_png(image: np.ndarray) -> bytes:
 class SampleProcessor:
     """Keeps the renderer and the model of one process; `process` turns samples into result rows."""
 
-    def __init__(self, experiment: Experiment, image_dir: Path | None = None) -> None:
+    def __init__(self, experiment: Experiment, image_dir: Path | None = None, model: LoadedModel | None = None) -> None:
         self.experiment = experiment
         self.image_dir = image_dir
         self.evaluator = ClassificationEvaluator(topk=experiment.config.evaluator.topk)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._renderer: Renderer | None = None
-        self._model: LoadedModel | None = None
+        self._model = model
 
     @property
     def renderer(self) -> Renderer:

@@ -117,7 +117,10 @@ MALFORMED_ADDITIONS = {
     "bad_batch_size": ("model: {batch_size: 0}", "model.batch_size", "greater than or equal to 1"),
 }
 
-CASES = {**MALFORMED_FILES, **{k: (MINIMAL + t, key, m) for k, (t, key, m) in MALFORMED_ADDITIONS.items()}}
+POLICY = "\npolicy: {type: random, samples: 2}"
+CASES = {
+    **{k: (t if k in ("yaml_syntax", "not_a_mapping") else t + POLICY, key, m) for k, (t, key, m) in MALFORMED_FILES.items()},
+    **{k: (MINIMAL + t, key, m) for k, (t, key, m) in MALFORMED_ADDITIONS.items()}}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

