@@ -1,0 +1,557 @@
+"""Cycles rendering through bpy (Blender as a Python module).
+
+`BlenderRenderer` owns Blender's global state, so there is one per process. It builds the
+Blender scene once and, per sample, only updates what changed (object pose, camera, world
+values). Each render writes one uncompressed multi-part EXR to a scratch file (in background
+mode the Render Result has no readable pixels), which is read back with numpy and deleted.
+
+Meshes are imported in their file's own coordinates (.obj/.ply without axis conversion, glTF's
+Y-up-to-Z-up conversion undone), so `ObjectAsset.up_axis` always names an axis of the file.
+
+Changing the world shader makes Cycles rebuild the HDRI's importance map (~0.7 s per render),
+so environment rotation and strength never touch it:
+- `Environment.rotation` turns the environment counter-clockwise seen from above (a feature at
+  azimuth a appears at a + rotation). Everything in the scene hangs under one `rig` empty, and
+  the rig turns the other way, which gives the same image.
+- `Environment.strength` scales the rendered radiance, which equals scaling the environment
+  while it is the only light in the scene.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import struct
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bpy
+import numpy as np
+from mathutils import Matrix
+
+from simulator.render.base import Renderer, RenderSettings
+from simulator.scene import Camera, Environment, ObjectAsset, Scene, SceneObject
+
+log = logging.getLogger(__name__)
+
+VIEW_LAYER = "ViewLayer"
+BACKGROUND_DEPTH = 1e9  # Cycles writes 1e10 where a camera ray hits nothing
+DEFAULT_BASE_COLOR = (0.8, 0.8, 0.8)
+OBJECT_PASS_INDEX = 1
+PASS_FLAGS = {  # view-layer passes each channel needs (uv is masked by the object index)
+    "depth": ("use_pass_z",),
+    "segmentation": ("use_pass_object_index",),
+    "uv": ("use_pass_uv", "use_pass_object_index"),
+}
+GPU_BACKENDS = {"cuda": ("CUDA",), "optix": ("OPTIX",), "auto": ("OPTIX", "CUDA")}
+UP_TO_Z = {
+    "Z": Matrix.Identity(4),
+    "-Z": Matrix.Rotation(math.pi, 4, "X"),
+    "Y": Matrix.Rotation(math.pi / 2, 4, "X"),
+    "-Y": Matrix.Rotation(-math.pi / 2, 4, "X"),
+    "X": Matrix.Rotation(-math.pi / 2, 4, "Y"),
+    "-X": Matrix.Rotation(math.pi / 2, 4, "Y"),
+}
+# From what an importer creates back to the file's coordinates (glTF converts Y-up to Z-up).
+IMPORT_TO_FILE = {".gltf": Matrix.Rotation(-math.pi / 2, 4, "X"), ".glb": Matrix.Rotation(-math.pi / 2, 4, "X")}
+
+TextureLoader = Callable[[Path], "bpy.types.Image"]
+
+_active: BlenderRenderer | None = None
+
+
+class RenderError(RuntimeError):
+    """Blender could not be set up, load an asset, or render."""
+
+
+@dataclass
+class _LoadedAsset:
+    root: bpy.types.Object  # an empty carrying the per-sample pose
+    parts: list[bpy.types.Object]  # meshes, normalization baked in, parented to root
+
+
+class BlenderRenderer(Renderer):
+    """Renders `Scene`s with Cycles; see the module docstring."""
+
+    def __init__(self, settings: RenderSettings) -> None:
+        """Reset Blender to an empty scene; a renderer still open in this process is closed."""
+        global _active
+        if _active is not None:
+            log.warning("closing the BlenderRenderer still open in this process (there is one per process)")
+            _active.close()
+        super().__init__(settings)
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        self._scene = bpy.context.scene
+        self._assets: dict[ObjectAsset, _LoadedAsset] = {}
+        self._images: dict[Path, bpy.types.Image] = {}
+        self._applied: dict[str, object] = {}
+        self._current: ObjectAsset | None = None
+        self._exr_path = _scratch_dir() / f"robustsim-blender-{os.getpid()}-{id(self):x}.exr"
+        configure_scene(self._scene, settings)
+        self._rig = bpy.data.objects.new("rig", None)
+        self._scene.collection.objects.link(self._rig)
+        self._camera = _make_camera(self._scene, self._rig)
+        self._world = _make_world(self._scene)
+        _active = self
+
+    def render(self, scene: Scene, seed: int) -> dict[str, np.ndarray]:
+        """Channels in `settings.channels` (always including rgb) for `scene`."""
+        if _active is not self:
+            raise RenderError("this BlenderRenderer is closed")
+        try:
+            self._update_object(scene.object)
+            self._update_environment(scene.environment)
+            self._update_camera(scene.camera)
+        except Exception:
+            self._applied.clear()  # half-applied: set everything again next time
+            raise
+        self._scene.cycles.seed = seed % 2**31
+        bpy.ops.render.render()
+        passes = self._read_back()
+        return extract_channels(passes, self.settings.channels, scene.environment.strength)
+
+    def close(self) -> None:
+        """Drop every Blender datablock and the scratch file; the renderer is unusable afterwards."""
+        global _active
+        if _active is not self:
+            return
+        self._exr_path.unlink(missing_ok=True)
+        self._assets.clear()
+        self._images.clear()
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        _active = None
+
+    def _changed(self, key: str, value: object) -> bool:
+        """Whether `value` differs from what was last applied under `key` (and record it)."""
+        if key in self._applied and self._applied[key] == value:
+            return False
+        self._applied[key] = value
+        return True
+
+    def _update_object(self, scene_object: SceneObject) -> None:
+        asset = scene_object.asset
+        if asset != self._current:
+            if asset not in self._assets:
+                self._assets[asset] = load_asset(asset, self._image, self._rig)
+            if self._current is not None:
+                _set_hidden(self._assets[self._current], True)
+            _set_hidden(self._assets[asset], False)
+            self._current = asset
+            self._applied.pop("pose", None)
+        pose = scene_object.world_matrix()
+        if self._changed("pose", tuple(pose.ravel())):
+            self._assets[asset].root.matrix_basis = Matrix(pose.tolist())
+
+    def _update_environment(self, environment: Environment) -> None:
+        """The world shader (HDRI or colour); rotation turns the rig, strength scales the output."""
+        if self._changed("environment", (environment.hdri_path, environment.color)):
+            nodes, links = self._world.node_tree.nodes, self._world.node_tree.links
+            color = nodes["Background"].inputs["Color"]
+            for link in list(color.links):
+                links.remove(link)
+            if environment.hdri_path is not None:
+                nodes["Environment Texture"].image = self._image(environment.hdri_path)
+                links.new(nodes["Environment Texture"].outputs["Color"], color)
+            else:
+                color.default_value = (*environment.color, 1.0)
+        if self._changed("environment.rotation", environment.rotation):
+            self._rig.matrix_basis = Matrix.Rotation(-math.radians(environment.rotation), 4, "Z")
+
+    def _update_camera(self, camera: Camera) -> None:
+        data = self._camera.data
+        matrix = camera.world_matrix()
+        if self._changed("camera.matrix", tuple(matrix.ravel())):
+            self._camera.matrix_basis = Matrix(matrix.tolist())
+        if self._changed("camera.lens", (camera.focal_length, camera.sensor_width)):
+            data.lens = camera.focal_length
+            data.sensor_width = camera.sensor_width
+        focus = camera.focus_distance if camera.focus_distance is not None else camera.distance
+        if self._changed("camera.dof", (camera.aperture, focus)):
+            data.dof.use_dof = camera.aperture is not None
+            if camera.aperture is not None:
+                data.dof.aperture_fstop = camera.aperture
+                data.dof.focus_distance = focus
+
+    def _image(self, path: Path) -> bpy.types.Image:
+        """An HDRI or texture, loaded once."""
+        if path not in self._images:
+            self._images[path] = _load_image(path)
+        return self._images[path]
+
+    def _read_back(self) -> dict[str, np.ndarray]:
+        bpy.data.images["Render Result"].save_render(str(self._exr_path), scene=self._scene)
+        try:
+            return read_exr(self._exr_path.read_bytes())
+        finally:
+            self._exr_path.unlink(missing_ok=True)
+
+
+# --- scene setup -------------------------------------------------------------------------
+
+
+def configure_scene(scene: bpy.types.Scene, settings: RenderSettings) -> None:
+    """Cycles, film, colour management, passes and output format from `settings`."""
+    render = scene.render
+    render.engine = "CYCLES"
+    render.resolution_x, render.resolution_y = settings.width, settings.height
+    render.resolution_percentage = 100
+    render.film_transparent = False
+    render.use_persistent_data = True  # keep Cycles' scene between renders; only changes sync
+    render.threads_mode = "FIXED" if settings.threads > 0 else "AUTO"
+    if settings.threads > 0:
+        render.threads = settings.threads
+    cycles = scene.cycles
+    cycles.samples = settings.samples
+    cycles.use_adaptive_sampling = settings.adaptive_threshold > 0
+    if settings.adaptive_threshold > 0:
+        cycles.adaptive_threshold = settings.adaptive_threshold
+    cycles.use_denoising = settings.denoise
+    cycles.denoiser = "OPENIMAGEDENOISE"
+    cycles.max_bounces = settings.max_bounces
+    configure_device(scene, settings.device)
+    scene.view_settings.view_transform = "Standard"
+    scene.view_settings.look = "None"
+    scene.view_settings.exposure = 0.0
+    scene.view_settings.gamma = 1.0
+    view_layer = scene.view_layers[VIEW_LAYER]
+    wanted = {flag for channel in settings.channels for flag in PASS_FLAGS.get(channel, ())}
+    for flag in {flag for flags in PASS_FLAGS.values() for flag in flags}:
+        setattr(view_layer, flag, flag in wanted)
+    image = render.image_settings
+    image.media_type = "MULTI_LAYER_IMAGE"
+    image.color_depth = "32"
+    image.exr_codec = "NONE"
+
+
+def configure_device(scene: bpy.types.Scene, device: str) -> None:
+    """Render on the CPU, or on the named GPU backend ("auto": OptiX, then CUDA, else CPU)."""
+    scene.cycles.device = "CPU"
+    if device == "cpu":
+        return
+    preferences = bpy.context.preferences.addons["cycles"].preferences
+    for backend in GPU_BACKENDS[device]:
+        gpus = [d for d in preferences.get_devices_for_type(backend) if d.type == backend]
+        if gpus:
+            preferences.compute_device_type = backend
+            for entry in preferences.devices:
+                entry.use = entry.type == backend
+            scene.cycles.device = "GPU"
+            log.info("Cycles renders on %s: %s", backend, ", ".join(d.name for d in gpus))
+            return
+    if device != "auto":
+        raise RenderError(f"device {device!r}: Cycles finds no {device.upper()} GPU on this machine")
+    log.info("Cycles renders on the CPU: no OptiX or CUDA GPU found")
+
+
+def _make_camera(scene: bpy.types.Scene, rig: bpy.types.Object) -> bpy.types.Object:
+    data = bpy.data.cameras.new("camera")
+    data.sensor_fit = "HORIZONTAL"
+    data.clip_start, data.clip_end = 1e-3, 1e5
+    camera = bpy.data.objects.new("camera", data)
+    scene.collection.objects.link(camera)
+    camera.parent = rig
+    scene.camera = camera
+    return camera
+
+
+def _make_world(scene: bpy.types.Scene) -> bpy.types.World:
+    """A world whose Background colour is a constant or an Environment Texture (linked on demand)."""
+    world = bpy.data.worlds.new("environment")
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    nodes.clear()
+    nodes.new("ShaderNodeTexEnvironment").name = "Environment Texture"
+    background = nodes.new("ShaderNodeBackground")
+    background.name = "Background"
+    links.new(background.outputs["Background"], nodes.new("ShaderNodeOutputWorld").inputs["Surface"])
+    scene.world = world
+    return world
+
+
+def _load_image(path: Path) -> bpy.types.Image:
+    try:
+        image = bpy.data.images.load(str(path), check_existing=True)
+    except RuntimeError as error:
+        raise RenderError(f"{path}: Blender cannot load this image: {error}") from error
+    image.use_fake_user = True
+    return image
+
+
+def _scratch_dir() -> Path:
+    """/dev/shm (memory-backed) when writable, else the system temp folder."""
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+# --- objects -----------------------------------------------------------------------------
+
+
+def load_asset(asset: ObjectAsset, texture: TextureLoader, rig: bpy.types.Object) -> _LoadedAsset:
+    """Import, normalize and shade `asset`; its meshes hang under an empty (child of `rig`) that takes the pose.
+
+    `texture` maps an image path to a loaded (cached) Blender image.
+    """
+    parts = import_meshes(asset.mesh_path)
+    rotation = (
+        Matrix.Rotation(math.radians(asset.front_yaw), 4, "Z")
+        @ UP_TO_Z[asset.up_axis]
+        @ IMPORT_TO_FILE.get(asset.mesh_path.suffix.lower(), Matrix.Identity(4))
+    )
+    normalization = _fit_to_size(parts, rotation, asset.size) @ rotation
+    root = bpy.data.objects.new(f"asset:{asset.name}", None)
+    bpy.context.scene.collection.objects.link(root)
+    root.parent = rig
+    for part, world in parts:
+        _bake(part, normalization @ world)
+        part.parent = root
+        part.matrix_parent_inverse = Matrix.Identity(4)
+        part.pass_index = OBJECT_PASS_INDEX
+        if asset.texture_path is not None or not any(slot.material for slot in part.material_slots):
+            _assign(part, _make_material(asset, part.data, texture))
+    log.info("loaded %s (%d meshes) from %s", asset.name, len(parts), asset.mesh_path)
+    return _LoadedAsset(root=root, parts=[part for part, _ in parts])
+
+
+def import_meshes(path: Path) -> list[tuple[bpy.types.Object, Matrix]]:
+    """The mesh objects of a mesh file, linked into the scene, with their world matrices.
+
+    Other imported objects (empties, cameras, lights) are deleted.
+    """
+    suffix = path.suffix.lower()
+    before = {obj.as_pointer() for obj in bpy.data.objects}
+    try:
+        if suffix == ".ply":
+            result = bpy.ops.wm.ply_import(filepath=str(path), forward_axis="Y", up_axis="Z")
+        elif suffix == ".obj":
+            result = bpy.ops.wm.obj_import(filepath=str(path), forward_axis="Y", up_axis="Z")
+        elif suffix in (".glb", ".gltf"):
+            result = bpy.ops.import_scene.gltf(filepath=str(path))
+        elif suffix == ".blend":
+            result = _append_blend(path)
+        else:
+            raise RenderError(f"{path}: unsupported mesh format {suffix!r}")
+    except (RuntimeError, OSError) as error:
+        raise RenderError(f"{path}: import failed: {error}") from error
+    created = [obj for obj in bpy.data.objects if obj.as_pointer() not in before]
+    bpy.context.view_layer.update()  # world matrices and modifier results of the new objects
+    for obj in created:
+        if obj.type == "MESH" and obj.modifiers:
+            _apply_modifiers(obj)
+    meshes = [obj for obj in created if obj.type == "MESH" and len(obj.data.vertices) > 0]
+    parts = [(obj, obj.matrix_world.copy()) for obj in meshes]
+    for obj in created:
+        if obj not in meshes:
+            bpy.data.objects.remove(obj)
+    if "FINISHED" not in result or not parts:
+        raise RenderError(f"{path}: import produced no mesh with vertices")
+    return parts
+
+
+def _apply_modifiers(obj: bpy.types.Object) -> None:
+    """Replace the object's mesh by its evaluated result (mirror, subdivision, skinning...)."""
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    evaluated = obj.evaluated_get(depsgraph)
+    obj.data = bpy.data.meshes.new_from_object(evaluated, preserve_all_data_layers=True, depsgraph=depsgraph)
+    obj.modifiers.clear()
+
+
+def _append_blend(path: Path) -> set[str]:
+    """Append every object of a .blend file and link them into the scene."""
+    with bpy.data.libraries.load(str(path), link=False) as (source, target):
+        target.objects = list(source.objects)
+    for obj in target.objects:
+        if obj is not None:
+            bpy.context.scene.collection.objects.link(obj)
+    return {"FINISHED"}
+
+
+def _fit_to_size(parts: list[tuple[bpy.types.Object, Matrix]], rotation: Matrix, size: float) -> Matrix:
+    """Scale @ translation that centres the rotated parts' bounding box and makes its largest side `size`."""
+    points = []
+    for part, world in parts:
+        vertices = part.data.vertices
+        coordinates = np.empty(len(vertices) * 3)
+        vertices.foreach_get("co", coordinates)
+        matrix = np.array(rotation @ world)
+        points.append(coordinates.reshape(-1, 3) @ matrix[:3, :3].T + matrix[:3, 3])
+    points = np.concatenate(points)
+    low, high = points.min(axis=0), points.max(axis=0)
+    largest = float((high - low).max())
+    scale = size / largest if largest > 0 else 1.0
+    return Matrix.Scale(scale, 4) @ Matrix.Translation(-(low + high) / 2)
+
+
+def _bake(part: bpy.types.Object, matrix: Matrix) -> None:
+    """Apply `matrix` to the part's vertices (a mesh of its own) and leave the object untransformed."""
+    if part.data.users > 1:
+        part.data = part.data.copy()
+    part.data.transform(matrix)
+    if matrix.determinant() < 0:
+        part.data.flip_normals()
+    part.matrix_basis = Matrix.Identity(4)
+
+
+def _make_material(asset: ObjectAsset, mesh: bpy.types.Mesh, texture: TextureLoader) -> bpy.types.Material:
+    """Principled BSDF coloured by the asset's texture, else the mesh's vertex colours, else base_color."""
+    material = bpy.data.materials.new(f"{asset.name}:{mesh.name}")
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    shader = nodes.new("ShaderNodeBsdfPrincipled")
+    shader.inputs["Roughness"].default_value = asset.roughness
+    shader.inputs["Metallic"].default_value = asset.metallic
+    shader.inputs["Base Color"].default_value = (*(asset.base_color or DEFAULT_BASE_COLOR), 1.0)
+    links.new(shader.outputs["BSDF"], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+    if asset.texture_path is not None:
+        image = nodes.new("ShaderNodeTexImage")
+        image.image = texture(asset.texture_path)
+        links.new(image.outputs["Color"], shader.inputs["Base Color"])
+    elif mesh.color_attributes:
+        attribute = nodes.new("ShaderNodeAttribute")
+        active = mesh.color_attributes.active_color or mesh.color_attributes[0]
+        attribute.attribute_name = active.name
+        links.new(attribute.outputs["Color"], shader.inputs["Base Color"])
+    return material
+
+
+def _assign(part: bpy.types.Object, material: bpy.types.Material) -> None:
+    part.data.materials.clear()
+    part.data.materials.append(material)
+
+
+def _set_hidden(loaded: _LoadedAsset, hidden: bool) -> None:
+    for part in loaded.parts:
+        part.hide_render = hidden
+
+
+# --- read-back ---------------------------------------------------------------------------
+
+
+def extract_channels(
+    passes: dict[str, np.ndarray], channels: tuple[str, ...], exposure: float = 1.0
+) -> dict[str, np.ndarray]:
+    """Renderer outputs (see `Renderer`) from the EXR passes (by pass name), radiance times `exposure`."""
+    combined = passes["Combined"][..., [3, 2, 1]]  # channels are stored A, B, G, R
+    out = {"rgb": srgb_encode(combined * np.float32(exposure))}
+    if "depth" in channels:
+        depth = passes["Depth"][..., 0]
+        out["depth"] = np.where(depth >= BACKGROUND_DEPTH, np.inf, depth).astype(np.float32)
+    if "segmentation" in channels or "uv" in channels:
+        # Depth and object index come from each pixel's first sample, so they agree.
+        mask = np.rint(passes["Object Index"][..., 0]).astype(np.uint8)
+    if "segmentation" in channels:
+        out["segmentation"] = mask
+    if "uv" in channels:
+        out["uv"] = _unpremultiplied_uv(passes["UV"], mask)
+    return out
+
+
+def _unpremultiplied_uv(uv_pass: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """UVs averaged over the samples that hit the object, 0 where the mask is background.
+
+    Cycles averages U and V over all samples, misses counting as 0; its A channel is the
+    fraction of samples that hit.
+    """
+    coverage, uv = uv_pass[..., :1], uv_pass[..., 1:]  # channels are stored A, U, V
+    return np.where(mask[..., None] > 0, uv / np.maximum(coverage, np.float32(1e-6)), np.float32(0.0))
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """Blender's "Standard" view: clip to [0, 1], then the piecewise sRGB curve (float32)."""
+    x = np.clip(linear, 0.0, 1.0, dtype=np.float32)
+    curve = np.float32(1.055) * x ** np.float32(1 / 2.4) - np.float32(0.055)
+    return np.where(x <= 0.0031308, x * np.float32(12.92), curve)
+
+
+_EXR_MAGIC = 20000630
+_EXR_MULTIPART = 0x1000
+_EXR_TILED = 0x200
+_EXR_PIXEL_TYPES = {0: np.dtype("<u4"), 1: np.dtype("<f2"), 2: np.dtype("<f4")}
+
+
+def read_exr(data: bytes) -> dict[str, np.ndarray]:
+    """Passes of an uncompressed scanline EXR (single- or multi-part) as HxWxC arrays.
+
+    Keys are pass names without the view-layer prefix ("Combined", "Depth", ...); a pass's
+    channels are in the file's (alphabetical) order. Rows come top first.
+    """
+    magic, version = struct.unpack_from("<ii", data)
+    if magic != _EXR_MAGIC or version & _EXR_TILED:
+        raise RenderError("not a scanline OpenEXR file")
+    multipart = bool(version & _EXR_MULTIPART)
+    headers, position = _exr_headers(data, 8, multipart)
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    passes = {}
+    for header in headers:
+        if header["compression"] != 0:
+            raise RenderError("compressed EXR: the renderer writes exr_codec NONE")
+        x_min, y_min, x_max, y_max = header["dataWindow"]
+        width, height = x_max - x_min + 1, y_max - y_min + 1
+        offsets = np.frombuffer(data, dtype="<u8", count=height, offset=position).astype(np.int64)
+        position += 8 * height
+        rows = _exr_rows(buffer, offsets, multipart, width, header["channels"])
+        name = header.get("name", "") or header["channels"][0][0].rsplit(".", 1)[0]
+        passes[name.removeprefix(f"{VIEW_LAYER}.")] = rows
+    return passes
+
+
+def _exr_rows(
+    buffer: np.ndarray, offsets: np.ndarray, multipart: bool, width: int, channels: list[tuple[str, np.dtype]]
+) -> np.ndarray:
+    """HxWxC array of one part's scanline chunks (one line each, no compression, stored back to back)."""
+    skip = 12 if multipart else 8  # [part number], y, packed size
+    chunk = skip + sum(dtype.itemsize for _, dtype in channels) * width
+    first = int(offsets.min())
+    if not np.array_equal(np.sort(offsets) - first, np.arange(len(offsets)) * chunk):
+        raise RenderError("EXR scanlines are not stored back to back")
+    block = buffer[first : first + len(offsets) * chunk].reshape(len(offsets), chunk)
+    ys = block[:, skip - 8 : skip - 4].copy().view("<i4")[:, 0]
+    lines = block[np.argsort(ys), skip:]
+    planes, start = [], 0
+    for _, dtype in channels:
+        end = start + dtype.itemsize * width
+        planes.append(lines[:, start:end].view(dtype))
+        start = end
+    return np.stack(planes, axis=-1).astype(np.float32, copy=False)
+
+
+def _exr_headers(data: bytes, position: int, multipart: bool) -> tuple[list[dict[str, object]], int]:
+    """The part headers (only the attributes read_exr needs) and where the offset tables start."""
+    headers = []
+    while True:
+        header: dict[str, object] = {}
+        while data[position] != 0:
+            name, position = _c_string(data, position)
+            _, position = _c_string(data, position)  # attribute type
+            (size,) = struct.unpack_from("<i", data, position)
+            position += 4
+            value = data[position : position + size]
+            position += size
+            if name == "channels":
+                header[name] = _exr_channel_list(value)
+            elif name == "dataWindow":
+                header[name] = struct.unpack("<4i", value)
+            elif name == "compression":
+                header[name] = value[0]
+            elif name == "name":
+                header[name] = value.decode()
+        position += 1
+        headers.append(header)
+        if not multipart or data[position] == 0:
+            return headers, position + (1 if multipart else 0)
+
+
+def _exr_channel_list(value: bytes) -> list[tuple[str, np.dtype]]:
+    channels, position = [], 0
+    while value[position] != 0:
+        name, position = _c_string(value, position)
+        (pixel_type,) = struct.unpack_from("<i", value, position)
+        position += 16  # pixel type, pLinear + reserved, x and y sampling
+        channels.append((name, _EXR_PIXEL_TYPES[pixel_type]))
+    return channels
+
+
+def _c_string(data: bytes, position: int) -> tuple[str, int]:
+    end = data.index(b"\0", position)
+    return data[position:end].decode(), end + 1
