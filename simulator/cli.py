@@ -117,7 +117,7 @@ def list_(what: str) -> None:
         table.add_column("policy"), table.add_column("what it does")
         for name in registry.names("policies"):
             table.add_row(name, registry.lookup("policies", name).summary)
-    Console().print(table)
+    _wide_console().print(table)
 
 
 def _describe(experiment: Experiment) -> None:
@@ -151,7 +151,12 @@ def _print_accuracy(table_data: Any, topk: int) -> None:
             f"{row.top1:.2f} [{row.top1_low:.2f}, {row.top1_high:.2f}]",
             f"{row.topk:.2f} [{row.topk_low:.2f}, {row.topk_high:.2f}]",
         )
-    Console().print(table)
+    _wide_console().print(table)
+
+
+def _wide_console() -> Console:
+    """A stdout console at least 110 columns wide, so tables do not wrap in logs and CI."""
+    return Console(width=max(Console().width, 110))
 
 
 def _log_to_file(path: Path) -> None:

@@ -30,6 +30,8 @@ class RichProgress:
         todo = len(plan.todo)
         if plan.done_ids:
             self.console.print(f"{len(plan.samples) - todo} of {len(plan.samples)} samples already done; resuming.")
+        if todo == 0:
+            return
         self._progress = Progress(
             TextColumn("[bold]rendering"),
             BarColumn(),
@@ -48,6 +50,7 @@ class RichProgress:
             self._progress.stop()
 
     def advance(self, rows: list[dict[str, Any]]) -> None:
-        assert self._progress is not None
+        if self._progress is None:
+            return
         self._failed += sum(row["error"] is not None for row in rows)
         self._progress.update(self._task, advance=len(rows), failed=self._failed)

@@ -3,7 +3,7 @@
 `BlenderRenderer` owns Blender's global state, so there is one per process. It builds the
 Blender scene once and, per sample, only updates what changed (object pose, camera, world
 values). Each render writes one uncompressed multi-part EXR to a scratch file (in background
-mode the Render Result has no readable pixels), which is read back with numpy and deleted.
+mode the Render Result has no readable pixels), which is read back with OpenEXR and deleted.
 
 Meshes are imported in their file's own coordinates (.obj/.ply without axis conversion, glTF's
 Y-up-to-Z-up conversion undone), so `ObjectAsset.up_axis` always names an axis of the file.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import struct
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import bpy
 import numpy as np
+import OpenEXR
 from mathutils import Matrix
 
 from simulator.render.base import Renderer, RenderSettings
@@ -184,7 +184,7 @@ class BlenderRenderer(Renderer):
     def _read_back(self) -> dict[str, np.ndarray]:
         bpy.data.images["Render Result"].save_render(str(self._exr_path), scene=self._scene)
         try:
-            return read_exr(self._exr_path.read_bytes())
+            return read_exr(self._exr_path)
         finally:
             self._exr_path.unlink(missing_ok=True)
 
@@ -431,30 +431,30 @@ def _set_hidden(loaded: _LoadedAsset, hidden: bool) -> None:
 def extract_channels(
     passes: dict[str, np.ndarray], channels: tuple[str, ...], exposure: float = 1.0
 ) -> dict[str, np.ndarray]:
-    """Renderer outputs (see `Renderer`) from the EXR passes (by pass name), radiance times `exposure`."""
-    combined = passes["Combined"][..., [3, 2, 1]]  # channels are stored A, B, G, R
+    """Renderer outputs (see `Renderer`) from the EXR channels, radiance times `exposure`."""
+    combined = np.stack([passes["Combined.R"], passes["Combined.G"], passes["Combined.B"]], axis=-1)
     out = {"rgb": srgb_encode(combined * np.float32(exposure))}
     if "depth" in channels:
-        depth = passes["Depth"][..., 0]
+        depth = passes["Depth.Z"]
         out["depth"] = np.where(depth >= BACKGROUND_DEPTH, np.inf, depth).astype(np.float32)
     if "segmentation" in channels or "uv" in channels:
         # Depth and object index come from each pixel's first sample, so they agree.
-        mask = np.rint(passes["Object Index"][..., 0]).astype(np.uint8)
+        mask = np.rint(passes["Object Index.X"]).astype(np.uint8)
     if "segmentation" in channels:
         out["segmentation"] = mask
     if "uv" in channels:
-        out["uv"] = _unpremultiplied_uv(passes["UV"], mask)
+        out["uv"] = _unpremultiplied_uv(passes["UV.A"], np.stack([passes["UV.U"], passes["UV.V"]], axis=-1), mask)
     return out
 
 
-def _unpremultiplied_uv(uv_pass: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _unpremultiplied_uv(coverage: np.ndarray, uv: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """UVs averaged over the samples that hit the object, 0 where the mask is background.
 
-    Cycles averages U and V over all samples, misses counting as 0; its A channel is the
-    fraction of samples that hit.
+    Cycles averages U and V over all samples, misses counting as 0; the UV pass's A channel
+    (`coverage`) is the fraction of samples that hit.
     """
-    coverage, uv = uv_pass[..., :1], uv_pass[..., 1:]  # channels are stored A, U, V
-    return np.where(mask[..., None] > 0, uv / np.maximum(coverage, np.float32(1e-6)), np.float32(0.0))
+    hits = np.maximum(coverage[..., None], np.float32(1e-6))
+    return np.where(mask[..., None] > 0, uv / hits, np.float32(0.0))
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
@@ -464,94 +464,14 @@ def srgb_encode(linear: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.0031308, x * np.float32(12.92), curve)
 
 
-_EXR_MAGIC = 20000630
-_EXR_MULTIPART = 0x1000
-_EXR_TILED = 0x200
-_EXR_PIXEL_TYPES = {0: np.dtype("<u4"), 1: np.dtype("<f2"), 2: np.dtype("<f4")}
+def read_exr(path: Path) -> dict[str, np.ndarray]:
+    """Every channel of a (multi-part) EXR as an HxW float32 array, keyed like "Combined.R".
 
-
-def read_exr(data: bytes) -> dict[str, np.ndarray]:
-    """Passes of an uncompressed scanline EXR (single- or multi-part) as HxWxC arrays.
-
-    Keys are pass names without the view-layer prefix ("Combined", "Depth", ...); a pass's
-    channels are in the file's (alphabetical) order. Rows come top first.
+    The view-layer prefix is removed; rows come top first.
     """
-    magic, version = struct.unpack_from("<ii", data)
-    if magic != _EXR_MAGIC or version & _EXR_TILED:
-        raise RenderError("not a scanline OpenEXR file")
-    multipart = bool(version & _EXR_MULTIPART)
-    headers, position = _exr_headers(data, 8, multipart)
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    passes = {}
-    for header in headers:
-        if header["compression"] != 0:
-            raise RenderError("compressed EXR: the renderer writes exr_codec NONE")
-        x_min, y_min, x_max, y_max = header["dataWindow"]
-        width, height = x_max - x_min + 1, y_max - y_min + 1
-        offsets = np.frombuffer(data, dtype="<u8", count=height, offset=position).astype(np.int64)
-        position += 8 * height
-        rows = _exr_rows(buffer, offsets, multipart, width, header["channels"])
-        name = header.get("name", "") or header["channels"][0][0].rsplit(".", 1)[0]
-        passes[name.removeprefix(f"{VIEW_LAYER}.")] = rows
-    return passes
-
-
-def _exr_rows(
-    buffer: np.ndarray, offsets: np.ndarray, multipart: bool, width: int, channels: list[tuple[str, np.dtype]]
-) -> np.ndarray:
-    """HxWxC array of one part's scanline chunks (one line each, no compression, stored back to back)."""
-    skip = 12 if multipart else 8  # [part number], y, packed size
-    chunk = skip + sum(dtype.itemsize for _, dtype in channels) * width
-    first = int(offsets.min())
-    if not np.array_equal(np.sort(offsets) - first, np.arange(len(offsets)) * chunk):
-        raise RenderError("EXR scanlines are not stored back to back")
-    block = buffer[first : first + len(offsets) * chunk].reshape(len(offsets), chunk)
-    ys = block[:, skip - 8 : skip - 4].copy().view("<i4")[:, 0]
-    lines = block[np.argsort(ys), skip:]
-    planes, start = [], 0
-    for _, dtype in channels:
-        end = start + dtype.itemsize * width
-        planes.append(lines[:, start:end].view(dtype))
-        start = end
-    return np.stack(planes, axis=-1).astype(np.float32, copy=False)
-
-
-def _exr_headers(data: bytes, position: int, multipart: bool) -> tuple[list[dict[str, object]], int]:
-    """The part headers (only the attributes read_exr needs) and where the offset tables start."""
-    headers = []
-    while True:
-        header: dict[str, object] = {}
-        while data[position] != 0:
-            name, position = _c_string(data, position)
-            _, position = _c_string(data, position)  # attribute type
-            (size,) = struct.unpack_from("<i", data, position)
-            position += 4
-            value = data[position : position + size]
-            position += size
-            if name == "channels":
-                header[name] = _exr_channel_list(value)
-            elif name == "dataWindow":
-                header[name] = struct.unpack("<4i", value)
-            elif name == "compression":
-                header[name] = value[0]
-            elif name == "name":
-                header[name] = value.decode()
-        position += 1
-        headers.append(header)
-        if not multipart or data[position] == 0:
-            return headers, position + (1 if multipart else 0)
-
-
-def _exr_channel_list(value: bytes) -> list[tuple[str, np.dtype]]:
-    channels, position = [], 0
-    while value[position] != 0:
-        name, position = _c_string(value, position)
-        (pixel_type,) = struct.unpack_from("<i", value, position)
-        position += 16  # pixel type, pLinear + reserved, x and y sampling
-        channels.append((name, _EXR_PIXEL_TYPES[pixel_type]))
-    return channels
-
-
-def _c_string(data: bytes, position: int) -> tuple[str, int]:
-    end = data.index(b"\0", position)
-    return data[position:end].decode(), end + 1
+    with OpenEXR.File(str(path), separate_channels=True) as exr:
+        return {
+            name.removeprefix(f"{VIEW_LAYER}."): np.asarray(channel.pixels, dtype=np.float32)
+            for part in exr.parts
+            for name, channel in part.channels.items()
+        }
