@@ -16,6 +16,8 @@ from rich.table import Table
 from simulator import registry
 from simulator.assets import AssetError, builtin_environments, builtin_objects
 from simulator.config import ConfigError
+from simulator.execution.base import Executor
+from simulator.execution.cluster import ClusterError
 from simulator.experiment import Experiment, load_experiment
 from simulator.labels import imagenet_classes
 from simulator.models.loading import ModelError, load_model
@@ -23,7 +25,7 @@ from simulator.progress import RichProgress
 from simulator.results.store import OutputMismatchError
 
 console = Console(stderr=True)
-USER_ERRORS = (ConfigError, AssetError, OutputMismatchError, ModelError, registry.UnknownNameError)
+USER_ERRORS = (ConfigError, AssetError, OutputMismatchError, ModelError, registry.UnknownNameError, ClusterError)
 
 
 def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,26 +63,53 @@ def validate(config: Path) -> None:
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="results folder")
 @click.option("--batch-size", default=16, show_default=True, help="samples per task (one model batch)")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="worker processes of the local Dask cluster (default: cluster.workers, else one per 4 cores); "
+    "0 runs everything in this process, without Dask",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="run on an existing Dask cluster (e.g. tcp://head:8786) instead of a local one; default: cluster.address",
+)
+@click.option("--max-failures", type=click.IntRange(min=0), help="stop the run once more than N samples have failed")
 @user_errors_without_traceback
-def run(config: Path, output: Path | None, batch_size: int) -> None:
-    """Render, judge and log every sample of an experiment (resumes where a previous run stopped)."""
+def run(
+    config: Path,
+    output: Path | None,
+    batch_size: int,
+    workers: int | None,
+    scheduler: str | None,
+    max_failures: int | None,
+) -> None:
+    """Render, judge and log every sample of an experiment (resumes where a previous run stopped).
+
+    Batches run on a local Dask cluster by default (one single-threaded process per worker, the
+    cores split between them), on an existing cluster with --scheduler, or in this process with
+    --workers 0.
+    """
     from simulator.analysis.stats import accuracy_table
-    from simulator.execution.local import LocalExecutor
     from simulator.results.reader import read_results
-    from simulator.runner import run_experiment
+    from simulator.runner import TooManyFailuresError, run_experiment
 
     experiment = load_experiment(config)
     output = output or experiment.config.output.dir or Path("results") / experiment.name
     _log_to_file(output / "run.log")
     _describe(experiment)
-    model = load_model(experiment.config.model)  # fails before any rendering if the model is unusable
-    executor, progress = LocalExecutor(model), RichProgress(console)
+    executor = _executor(experiment, workers, scheduler)
+    progress = RichProgress(console)
     try:
-        outcome = run_experiment(experiment, output, executor, progress, batch_size)
+        outcome = run_experiment(experiment, output, executor, progress, batch_size, max_failures)
     except KeyboardInterrupt:
         progress.stop()
         console.print(f"[yellow]Interrupted.[/] Finished samples are saved in {output}; run again to resume.")
         sys.exit(130)
+    except TooManyFailuresError as error:
+        progress.stop()
+        console.print(f"[bold red]error:[/] {error}\nFinished samples are saved in {output} (details in run.log).")
+        sys.exit(1)
     finally:
         progress.stop()
         executor.close()
@@ -90,6 +119,27 @@ def run(config: Path, output: Path | None, batch_size: int) -> None:
         f"Rendered {outcome.rendered} samples ({outcome.failed} failed), skipped {outcome.skipped} already done.\n"
         f"Results: [bold]{outcome.results_dir}[/] (Parquet; pandas.read_parquet reads the folder)"
     )
+
+
+def _executor(experiment: Experiment, workers: int | None, scheduler: str | None) -> Executor:
+    """In-process, a local Dask cluster or an existing one; the model is checked here before any rendering."""
+    from simulator.execution.cluster import default_workers
+    from simulator.execution.dask import DaskExecutor
+    from simulator.execution.local import LocalExecutor
+
+    cluster = experiment.config.cluster
+    scheduler = scheduler or cluster.address
+    workers = workers if workers is not None else cluster.workers
+    if scheduler is None and workers == 0:
+        return LocalExecutor(load_model(experiment.config.model))
+    load_model(experiment.config.model.model_copy(update={"device": "cpu"}))  # workers pick their own device
+    if scheduler is not None:
+        executor = DaskExecutor.connect(scheduler, cluster.resources)
+    else:
+        executor = DaskExecutor.local(workers or default_workers(), cluster.resources)
+    link = executor.dashboard_link
+    console.print(f"Dask dashboard: {link}" if link else "Dask dashboard: none (the scheduler serves none)")
+    return executor
 
 
 @main.command(name="list")

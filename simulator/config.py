@@ -64,6 +64,7 @@ class RenderConfig(StrictModel):
     device: Literal["cpu", "cuda", "optix", "auto"] = "cpu"
     threads: int = Field(0, ge=0, le=1024)
     channels: tuple[Literal["rgb", "depth", "segmentation", "uv"], ...] = ("rgb",)
+    dither: float = Field(1.0, ge=0.0, le=8.0)  # 8-bit steps of noise before quantizing; 0 rounds
 
     @field_validator("resolution")
     @classmethod
@@ -86,6 +87,7 @@ class RenderConfig(StrictModel):
             device=self.device,
             threads=self.threads,
             channels=tuple(c for c in CHANNELS if c in wanted),
+            dither=self.dither,
         )
 
 
@@ -122,6 +124,21 @@ class OutputConfig(StrictModel):
     save_images: bool = False
 
 
+class ClusterConfig(StrictModel):
+    """Where batches run (`robustsim run --scheduler/--workers` override these)."""
+
+    address: str | None = None  # an existing Dask scheduler, e.g. tcp://head:8786; empty = a local cluster
+    workers: int | None = Field(None, ge=0, le=1024)  # local cluster processes; 0 = in this process, no Dask
+    resources: dict[str, float] = Field(default_factory=dict)  # Dask resources each batch needs, e.g. {GPU: 1}
+
+    @field_validator("resources")
+    @classmethod
+    def _positive_amounts(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(amount <= 0 for amount in value.values()):
+            raise ValueError("each resource amount must be > 0")
+        return value
+
+
 class ExperimentConfig(StrictModel):
     """The whole YAML file (after `base:` merging)."""
 
@@ -134,6 +151,7 @@ class ExperimentConfig(StrictModel):
     evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
     @field_validator("model", mode="before")
     @classmethod

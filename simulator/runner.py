@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +36,15 @@ class RunPlan:
 class ProgressReporter(Protocol):
     def start(self, plan: RunPlan) -> None: ...
     def advance(self, rows: list[dict[str, Any]]) -> None: ...
+
+
+class TooManyFailuresError(RuntimeError):
+    """More samples failed than the run allows; the message quotes the last error."""
+
+    def __init__(self, failed: int, allowed: int, last_error: str) -> None:
+        super().__init__(
+            f"stopped after {failed} failed samples (more than the {allowed} allowed); last error: {last_error}"
+        )
 
 
 @dataclass
@@ -89,10 +99,13 @@ def run_experiment(
     executor: Executor,
     progress: ProgressReporter | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    max_failures: int | None = None,
 ) -> RunOutcome:
     """Render and judge every sample not yet in `output_dir`; rows are saved as batches finish.
 
-    Interrupting (Ctrl-C) keeps every row that finished.
+    Each id is written once even if an executor delivers a batch twice (a retry). Interrupting
+    (Ctrl-C), or more than `max_failures` failed samples (TooManyFailuresError), keeps every row
+    that finished.
     """
     store = ResultsStore(output_dir)
     store.prepare(experiment.config.model_dump(mode="json"))
@@ -104,15 +117,22 @@ def run_experiment(
     schema = results_schema(experiment.space.dimensions, _evaluator_columns(experiment))
     image_dir = store.images_dir if experiment.config.output.save_images else None
     keys = [d.key for d in experiment.space.dimensions]
-    with ResultsWriter(store.results_dir, schema) as writer:
-        for rows in executor.run(experiment, batches_of(todo, batch_size), image_dir):
+    written: set[str] = set()
+    results = executor.run(experiment, batches_of(todo, batch_size), image_dir)
+    with ResultsWriter(store.results_dir, schema) as writer, closing(results):  # type: ignore[type-var]
+        for batch_rows in results:
+            rows = [row for row in batch_rows if row["id"] not in written]
+            written.update(row["id"] for row in rows)
             writer.write(rows)
             outcome.rendered += len(rows)
-            outcome.failed += sum(row["error"] is not None for row in rows)
+            errors = [row["error"] for row in rows if row["error"] is not None]
+            outcome.failed += len(errors)
             for row in rows:
                 plan.policies[(row["object"], row["environment"])].tell({k: row[k] for k in keys}, row)
             if progress is not None:
                 progress.advance(rows)
+            if max_failures is not None and outcome.failed > max_failures:
+                raise TooManyFailuresError(outcome.failed, max_failures, errors[-1])
     return outcome
 
 

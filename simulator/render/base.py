@@ -26,13 +26,27 @@ class RenderSettings:
     device: Device = "cpu"  # "auto" uses a GPU when one is present
     threads: int = 0  # CPU render threads; 0 lets the renderer use every core
     channels: tuple[Channel, ...] = ("rgb",)
+    dither: float = 1.0  # noise (in 8-bit steps) added before quantizing rgb to 8 bits; 0 rounds
+
+
+def quantize_8bit(rgb: np.ndarray, dither: float, seed: int) -> np.ndarray:
+    """rgb as an 8-bit image would hold it (values k/255), dithered like Blender's 8-bit saves.
+
+    Real photos are 8-bit; dithering adds the faint grain a saved render has, instead of
+    perfectly flat areas (which classifiers treat differently). Deterministic per seed.
+    """
+    levels = rgb * np.float32(255.0)
+    if dither > 0:
+        noise = np.random.default_rng(seed).uniform(-dither, dither, size=rgb.shape).astype(np.float32)
+        levels = levels + noise
+    return (np.clip(np.rint(levels), 0, 255) / np.float32(255.0)).astype(np.float32)
 
 
 class Renderer(ABC):
     """Turns a `Scene` into image channels. One instance per process; it caches loaded assets.
 
     Output arrays, all HxW (height, width):
-      rgb           float32 HxWx3, display-encoded sRGB in [0, 1]
+      rgb           float32 HxWx3, display-encoded sRGB in [0, 1], quantized to 8 bits (`quantize_8bit`)
       depth         float32 HxW, distance along the camera axis in metres; inf where nothing is hit
       segmentation  uint8 HxW, 0 background, 1 the object
       uv            float32 HxWx2, the object's texture coordinates; 0 on background

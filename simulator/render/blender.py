@@ -32,7 +32,7 @@ import numpy as np
 import OpenEXR
 from mathutils import Matrix
 
-from simulator.render.base import Renderer, RenderSettings
+from simulator.render.base import Renderer, RenderSettings, quantize_8bit
 from simulator.scene import Camera, Environment, ObjectAsset, Scene, SceneObject
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,13 @@ class BlenderRenderer(Renderer):
         except Exception:
             self._applied.clear()  # half-applied: set everything again next time
             raise
-        self._scene.cycles.seed = seed % 2**31
+        if self._changed("seed", seed % 2**31):
+            self._scene.cycles.seed = seed % 2**31
+            self._scene.update_tag()  # with persistent data Cycles ignores a new seed until the scene is tagged
         bpy.ops.render.render()
-        passes = self._read_back()
-        return extract_channels(passes, self.settings.channels, scene.environment.strength)
+        channels = extract_channels(self._read_back(), self.settings.channels, scene.environment.strength)
+        channels["rgb"] = quantize_8bit(channels["rgb"], self.settings.dither, seed)
+        return channels
 
     def close(self) -> None:
         """Drop every Blender datablock and the scratch file; the renderer is unusable afterwards."""

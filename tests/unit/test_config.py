@@ -49,6 +49,13 @@ def test_valid_config_resolves(tmp_path: Path) -> None:
     assert experiment.base_scene("coffee_mug", "interior").camera.aspect == pytest.approx(64 / 48)
 
 
+def test_cluster_section_is_optional_and_parsed(tmp_path: Path) -> None:
+    assert load_experiment(write(tmp_path, VALID)).config.cluster.address is None
+    text = VALID + "cluster: {address: 'tcp://head:8786', workers: 3, resources: {GPU: 1}}\n"
+    cluster = load_experiment(write(tmp_path, text, "cluster.yaml")).config.cluster
+    assert (cluster.address, cluster.workers, cluster.resources) == ("tcp://head:8786", 3, {"GPU": 1.0})
+
+
 def test_base_file_deep_merges_and_resolves_paths_relative_to_itself(tmp_path: Path) -> None:
     (tmp_path / "shared").mkdir()
     write(tmp_path / "shared", "render: {samples: 8, resolution: 32}\npolicy: {type: random, samples: 2}\n", "base.yaml")
@@ -115,6 +122,9 @@ MALFORMED_ADDITIONS = {
     "bad_channel": ("render: {channels: [rgb, normals]}", "render.channels[1]", "'segmentation'"),
     "zero_topk": ("evaluator: {topk: 0}", "evaluator.topk", "greater than or equal to 1"),
     "bad_batch_size": ("model: {batch_size: 0}", "model.batch_size", "greater than or equal to 1"),
+    "cluster_typo": ("cluster: {adress: 'tcp://head:8786'}", "cluster", "did you mean 'address'"),
+    "negative_workers": ("cluster: {workers: -1}", "cluster.workers", "greater than or equal to 0"),
+    "zero_resource": ("cluster: {resources: {GPU: 0}}", "cluster.resources", "must be > 0"),
 }
 
 POLICY = "\npolicy: {type: random, samples: 2}"
