@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator import registry
+from simulator.analysis.errors import ResultsNotFoundError
 from simulator.assets import AssetError, builtin_environments, builtin_objects
 from simulator.config import ConfigError
 from simulator.execution.base import Executor
@@ -25,7 +26,15 @@ from simulator.progress import RichProgress
 from simulator.results.store import OutputMismatchError
 
 console = Console(stderr=True)
-USER_ERRORS = (ConfigError, AssetError, OutputMismatchError, ModelError, registry.UnknownNameError, ClusterError)
+USER_ERRORS = (
+    ConfigError,
+    AssetError,
+    OutputMismatchError,
+    ModelError,
+    registry.UnknownNameError,
+    ClusterError,
+    ResultsNotFoundError,
+)
 
 
 def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -140,6 +149,37 @@ def _executor(experiment: Experiment, workers: int | None, scheduler: str | None
     link = executor.dashboard_link
     console.print(f"Dask dashboard: {link}" if link else "Dask dashboard: none (the scheduler serves none)")
     return executor
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="HTML file to write",
+)
+@click.option("--bins", type=click.IntRange(min=1), default=4, show_default=True, help="bins per continuous parameter")
+@click.option(
+    "--binning",
+    type=click.Choice(["quantile", "width"]),
+    default="quantile",
+    show_default=True,
+    help="quantile (equal-count) or equal-width bins for continuous parameters",
+)
+@user_errors_without_traceback
+def report(results: Path, output: Path, bins: int, binning: str) -> None:
+    """Write one self-contained HTML report of a results folder (RESULTS: the -o folder of `run`).
+
+    Summary, object x environment heat map, sensitivity to each control, the interaction of the two
+    most influential ones, wrong predictions, a failure gallery and the top failure modes in words.
+    """
+    from simulator.analysis.report import write_report
+
+    written = write_report(results, output, bins=bins, method=binning)
+    console.print(f"Report: [bold]{written}[/]")
 
 
 @main.command(name="list")

@@ -20,6 +20,7 @@ from simulator.experiment import Experiment
 from simulator.labels import imagenet_classes
 from simulator.models.loading import LoadedModel, load_model
 from simulator.render.base import Renderer
+from simulator.render.quiet import native_stdout_silenced
 from simulator.results.writer import atomic_write_bytes
 from simulator.sample import Sample
 
@@ -61,7 +62,8 @@ class SampleProcessor:
     @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
-            self._renderer = _create_renderer(self.experiment)
+            with native_stdout_silenced():
+                self._renderer = _create_renderer(self.experiment)
         return self._renderer
 
     @property
@@ -95,7 +97,9 @@ class SampleProcessor:
         start = time.perf_counter()
         try:
             scene = self.experiment.scene_for(sample.object, sample.environment, sample.params)
-            channels = self.renderer.render(scene, sample.seed)
+            renderer = self.renderer
+            with native_stdout_silenced():
+                channels = renderer.render(scene, sample.seed)
             rng = np.random.default_rng(sample.seed)
             for step in self.experiment.image_steps():
                 channels = step.control.apply(channels, step.values(sample.params), rng)

@@ -1,0 +1,115 @@
+"""The self-contained HTML report: tables, embedded PNG plots and images, failure modes in words."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from simulator.analysis import plots
+from simulator.analysis.effects import rank_controls, sensitivity
+from simulator.analysis.gallery import failure_gallery
+from simulator.analysis.interactions import interaction_table
+from simulator.analysis.loading import evaluated, load, parameter_columns
+from simulator.analysis.modes import failure_modes
+from simulator.analysis.predictions import prediction_distribution
+from simulator.analysis.tables import accuracy, environment_summary, object_environment, per_object
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _data_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _topk(frame: pd.DataFrame) -> int:
+    lengths = frame["pred_topk"].dropna().map(len) if "pred_topk" in frame.columns else pd.Series(dtype=int)
+    return int(lengths.max()) if len(lengths) else 5
+
+
+def report_context(
+    frame: pd.DataFrame, bins: int = 4, method: str = "quantile", gallery_size: int = 12, modes: int = 8
+) -> dict:
+    """Everything the report template shows, computed from a results frame (see `load`)."""
+    rows = evaluated(frame)
+    overall = accuracy(frame).iloc[0]
+    controls = parameter_columns(frame)
+    ranking = rank_controls(frame, controls, bins, method) if controls else pd.DataFrame()
+    sensitivity_plots = [
+        {
+            "control": control,
+            "png": _data_uri(plots.sensitivity_png(sensitivity(frame, control, bins, method), control)),
+        }
+        for control in (ranking["control"] if len(ranking) else [])
+    ]
+    interaction = None
+    if len(ranking) >= 2:
+        first, second = ranking["control"].iloc[0], ranking["control"].iloc[1]
+        table = interaction_table(frame, first, second, bins, method)
+        interaction = {
+            "first": first,
+            "second": second,
+            "png": _data_uri(plots.heatmap_png(table, f"top-1 accuracy: {first} × {second}")),
+        }
+    grid = object_environment(frame) if len(rows) else pd.DataFrame()
+    predictions = prediction_distribution(frame, "object", top=6)
+    prediction_plots = [
+        {"object": name, "png": _data_uri(plots.predictions_png(part, name))}
+        for name, part in predictions.groupby("object", sort=True)
+    ]
+    gallery = failure_gallery(frame, gallery_size)
+    gallery_items = []
+    for item in gallery.to_dict("records"):
+        image = Path(item["image"]).read_bytes() if item["image"] else None
+        params = ", ".join(f"{c} = {item[c]:.3g}" if isinstance(item[c], float) else f"{c} = {item[c]}" for c in controls)
+        gallery_items.append({**item, "params": params, "src": _data_uri(image) if image else None})
+    return {
+        "experiment": ", ".join(sorted(map(str, frame["experiment"].dropna().unique()))) if "experiment" in frame else "",
+        "rows": len(frame),
+        "evaluated": len(rows),
+        "errors": int(frame["error"].notna().sum()) if "error" in frame.columns else 0,
+        "misclassified": int((~rows["correct_top1"].astype(bool)).sum()),
+        "overall": overall,
+        "topk": _topk(frame),
+        "objects": per_object(frame).to_dict("records"),
+        "environments": environment_summary(frame).to_dict("records"),
+        "heatmap": _data_uri(plots.heatmap_png(grid, "top-1 accuracy: object × environment")) if grid.size else None,
+        "ranking": ranking.to_dict("records"),
+        "sensitivity_plots": sensitivity_plots,
+        "interaction": interaction,
+        "predictions": predictions.to_dict("records"),
+        "prediction_plots": prediction_plots,
+        "gallery": gallery_items,
+        "modes": failure_modes(frame, controls + ["environment"], bins, method, top=modes).to_dict("records"),
+        "bins": bins,
+        "method": method,
+    }
+
+
+def render_report(frame: pd.DataFrame, **options: object) -> str:
+    """The report as one HTML string (no external files: plots and images are data: URIs)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    return environment.get_template("report.html.j2").render(**report_context(frame, **options))
+
+
+def write_report(results_dir: str | Path, output: str | Path, **options: object) -> Path:
+    """Load `results_dir`, render the report and write it to `output` atomically (temp file + rename)."""
+    html = render_report(load(results_dir), **options)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(html)
+        os.chmod(temporary, 0o644)  # mkstemp makes it 0600; a report is for sharing
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return output

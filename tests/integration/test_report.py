@@ -1,0 +1,95 @@
+"""`robustsim report` on a tiny real experiment with saved images: one self-contained HTML file."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from simulator.analysis.loading import load
+from simulator.analysis.modes import failure_modes
+
+pytestmark = pytest.mark.integration
+
+TINY = """
+name: tiny-report
+objects: [coffee_mug, banana]
+environments: [interior, '#d0d0d0']
+controls:
+  - type: orientation
+    yaw: {min: -60, max: 60}
+  - type: camera
+    elevation: {choices: [5, 45]}
+policy: {type: random, samples: 3, seed: 3}
+render: {resolution: 64, samples: 4}
+output: {save_images: true}
+"""
+
+
+def robustsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("report")
+    config = folder / "exp.yaml"
+    config.write_text(textwrap.dedent(TINY))
+    output = folder / "out"
+    ran = robustsim("run", str(config), "-o", str(output), "--workers", "0")
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    written = robustsim("report", str(output), "-o", str(folder / "report.html"))
+    assert written.returncode == 0, written.stderr[-3000:]
+    return output, (folder / "report.html").read_text()
+
+
+def test_html_is_self_contained(report: tuple[Path, str]) -> None:
+    _output, page = report
+    links = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", page, flags=re.IGNORECASE)
+    assert links and all(link.startswith("data:") for link in links), [l[:40] for l in links if not l.startswith("data:")]
+    assert "url(" not in page and "<script" not in page and "<link" not in page
+
+
+def test_tables_and_plots(report: tuple[Path, str]) -> None:
+    _output, page = report
+    for section in ('id="per-object"', 'id="per-environment"', 'id="ranking"', "object × environment"):
+        assert section in page
+    for name in ("coffee_mug", "banana", "interior", "#d0d0d0", "orientation.yaw", "camera.elevation"):
+        assert name in page
+    # heat map, 2 sensitivity plots and the interaction heat map at least
+    assert page.count('src="data:image/png;base64,') >= 4
+    assert 'alt="accuracy over ' in page
+
+
+def test_gallery_embeds_the_saved_renders(report: tuple[Path, str]) -> None:
+    output, page = report
+    frame = load(output)
+    misclassified = int((~frame["correct_top1"]).sum())
+    figures = re.findall(r"<figure>(.*?)</figure>", page, flags=re.DOTALL)
+    assert len(figures) == min(misclassified, 12)
+    for figure in figures:
+        assert '<img src="data:image/png;base64,' in figure and "no image saved" not in figure
+
+
+def test_failure_mode_sentences(report: tuple[Path, str]) -> None:
+    output, page = report
+    sentences = failure_modes(load(output), top=8)["sentence"].tolist()
+    text = html.unescape(page)
+    for sentence in sentences:
+        assert sentence in text
+    if sentences:
+        assert re.search(r"accuracy (on '|over all objects).*drops from [01]\.\d\d to [01]\.\d\d when", sentences[0])
+
+
+def test_missing_results_is_a_message(tmp_path: Path) -> None:
+    result = robustsim("report", str(tmp_path / "nowhere"), "-o", str(tmp_path / "r.html"))
+    assert result.returncode == 2
+    assert "no results folder" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "r.html").exists()
