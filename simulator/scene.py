@@ -78,6 +78,7 @@ class SceneObject:
     location: Vec3 = (0.0, 0.0, 0.0)
     rotation: Quaternion = IDENTITY_QUATERNION
     scale: float = 1.0
+    surface: Surface | None = None  # replaces the asset's material; None keeps it
 
     def world_matrix(self) -> np.ndarray:
         """4x4 object-to-world matrix: translate @ rotate @ scale."""
@@ -178,6 +179,8 @@ class Scene:
     object: SceneObject
     environment: Environment
     camera: Camera = field(default_factory=Camera)
+    lights: tuple[Light, ...] = ()  # added lamps (the environment lights the scene too)
+    sky: Sky | None = None  # a daylight sky that replaces the environment's HDRI or colour
 
     def with_object(self, **changes: object) -> Scene:
         return replace(self, object=replace(self.object, **changes))
@@ -187,3 +190,113 @@ class Scene:
 
     def with_environment(self, **changes: object) -> Scene:
         return replace(self, environment=replace(self.environment, **changes))
+
+    def with_lights(self, *lights: Light) -> Scene:
+        """This scene with `lights` added to the ones it already has."""
+        return replace(self, lights=self.lights + lights)
+
+
+# --- surfaces, lights and sky (issue 4) ---------------------------------------------------
+
+SURFACE_PATTERNS = (
+    "zebra", "tiger", "leopard", "giraffe", "cow", "scales", "wood", "marble", "checker", "noise", "image",
+)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A replacement for the object's material (every part), renderer-neutral.
+
+    `pattern` names a procedural texture in object space (see SURFACE_PATTERNS), or "image": the
+    file `image_path` on the mesh's UVs. `scale` is the pattern's repetitions per metre (per UV unit
+    for images). `colors` overrides the pattern's own two colours (linear RGB); `tint` multiplies
+    the result; `hue_shift` turns its hue (in turns, -0.5..0.5). `roughness` / `metallic` of None
+    keep the pattern's own values.
+    """
+
+    pattern: str
+    scale: float = 1.0
+    colors: tuple[Vec3, Vec3] | None = None
+    image_path: Path | None = None
+    hue_shift: float = 0.0
+    tint: Vec3 = (1.0, 1.0, 1.0)
+    roughness: float | None = None
+    metallic: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.pattern not in SURFACE_PATTERNS:
+            raise ValueError(f"unknown surface pattern {self.pattern!r} (one of: {', '.join(SURFACE_PATTERNS)})")
+        if (self.pattern == "image") != (self.image_path is not None):
+            raise ValueError("an image_path goes with pattern 'image', and only with it")
+
+
+LIGHT_KINDS = ("point", "area", "spot", "sun")
+
+
+@dataclass(frozen=True)
+class Light:
+    """A lamp at `location` aimed at `target` (area, spot and sun lights shine along that line).
+
+    `power` is in watts (point, area, spot) or W/m^2 irradiance (sun); `size` is the radius of a
+    point/spot light's sphere, the side of an area light, the angular diameter in degrees of a sun.
+    """
+
+    kind: str
+    location: Vec3
+    target: Vec3 = (0.0, 0.0, 0.0)
+    color: Vec3 = (1.0, 1.0, 1.0)
+    power: float = 100.0
+    size: float = 0.1
+    spot_angle: float = 45.0  # degrees, full cone (spot only)
+
+    def __post_init__(self) -> None:
+        if self.kind not in LIGHT_KINDS:
+            raise ValueError(f"unknown light kind {self.kind!r} (one of: {', '.join(LIGHT_KINDS)})")
+
+    def world_matrix(self) -> np.ndarray:
+        """4x4 light-to-world matrix: the light shines down its local -Z towards `target`."""
+        return look_at_matrix(self.location, self.target)
+
+
+@dataclass(frozen=True)
+class Sky:
+    """A physical daylight sky replacing the environment; the sun direction is in the scene frame.
+
+    Azimuth and elevation follow the camera's convention (azimuth 0: the sun is on -Y, behind the
+    default camera).
+    """
+
+    sun_elevation: float = 45.0  # degrees above the horizon
+    sun_azimuth: float = 0.0  # degrees
+    strength: float = 1.0
+    sun_size: float = 0.545  # degrees (angular diameter)
+    air: float = 1.0
+    dust: float = 1.0
+
+
+def look_at_matrix(eye: Vec3 | np.ndarray, target: Vec3 | np.ndarray) -> np.ndarray:
+    """4x4 frame at `eye` whose local -Z points at `target` (+Y as close to world up as possible)."""
+    eye = np.asarray(eye, dtype=float)
+    forward = np.asarray(target, dtype=float) - eye
+    norm = np.linalg.norm(forward)
+    forward = forward / norm if norm > 0 else np.array([0.0, 0.0, -1.0])
+    world_up = np.array([0.0, 0.0, 1.0])
+    if abs(forward @ world_up) > 0.999999:
+        world_up = np.array([0.0, 1.0, 0.0])
+    right = np.cross(forward, world_up)
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    matrix = np.eye(4)
+    matrix[:3, 0], matrix[:3, 1], matrix[:3, 2], matrix[:3, 3] = right, up, -forward, eye
+    return matrix
+
+
+def orbit_point(target: Vec3, azimuth: float, elevation: float, distance: float) -> tuple[float, float, float]:
+    """The point `distance` from `target` at azimuth/elevation (degrees), camera convention."""
+    a, e = math.radians(azimuth), math.radians(elevation)
+    x, y, z = target
+    return (
+        x + distance * math.sin(a) * math.cos(e),
+        y - distance * math.cos(a) * math.cos(e),
+        z + distance * math.sin(e),
+    )

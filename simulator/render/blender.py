@@ -13,8 +13,20 @@ so environment rotation and strength never touch it:
 - `Environment.rotation` turns the environment counter-clockwise seen from above (a feature at
   azimuth a appears at a + rotation). Everything in the scene hangs under one `rig` empty, and
   the rig turns the other way, which gives the same image.
-- `Environment.strength` scales the rendered radiance, which equals scaling the environment
-  while it is the only light in the scene.
+- `Environment.strength` s scales the rendered radiance, which equals scaling the environment
+  while it is the only light in the scene. With added lights (`Scene.lights`) each lamp's power
+  is divided by s as well, so the image is s * (environment + lamps / s): the environment
+  scaled, the lamps not (light transport is linear), still without touching the world. Only
+  s == 0 with lamps goes through the world's Background strength (measured at 224 px, 16 spp:
+  a world-strength change costs ~1 s per render for the HDRI, against ~0.35 s for a render).
+- `Scene.sky` replaces the environment by a Sky Texture (multiple scattering, Blender 5's
+  successor of Nishita); its sun direction is given in the scene frame, so the rig's turn is
+  taken off it.
+
+Added lights come from a pool of lamp objects under the rig: a sample uses the first
+len(scene.lights) of them and hides the rest, so lights never carry over between samples.
+`SceneObject.surface` swaps the parts' materials for one material per procedural pattern (or
+per image file), built once and re-parameterized; `surface=None` restores the asset's own.
 """
 
 from __future__ import annotations
@@ -33,7 +45,7 @@ import OpenEXR
 from mathutils import Matrix
 
 from simulator.render.base import Renderer, RenderSettings, quantize_8bit
-from simulator.scene import Camera, Environment, ObjectAsset, Scene, SceneObject
+from simulator.scene import Camera, Environment, Light, ObjectAsset, Scene, SceneObject, Sky, Surface
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +83,7 @@ class RenderError(RuntimeError):
 class _LoadedAsset:
     root: bpy.types.Object  # an empty carrying the per-sample pose
     parts: list[bpy.types.Object]  # meshes, normalization baked in, parented to root
+    materials: list[list[bpy.types.Material | None]]  # each part's own materials, slot by slot
 
 
 class BlenderRenderer(Renderer):
@@ -95,6 +108,8 @@ class BlenderRenderer(Renderer):
         self._scene.collection.objects.link(self._rig)
         self._camera = _make_camera(self._scene, self._rig)
         self._world = _make_world(self._scene)
+        self._lights: list[bpy.types.Object] = []  # the lamp pool (see the module docstring)
+        self._surfaces: dict[object, bpy.types.Material] = {}  # pattern or image path -> material
         _active = self
 
     def render(self, scene: Scene, seed: int) -> dict[str, np.ndarray]:
@@ -103,7 +118,10 @@ class BlenderRenderer(Renderer):
             raise RenderError("this BlenderRenderer is closed")
         try:
             self._update_object(scene.object)
-            self._update_environment(scene.environment)
+            self._update_surface(scene.object)
+            dark = bool(scene.lights) and scene.environment.strength == 0
+            self._update_environment(scene.environment, scene.sky, dark=dark)
+            self._update_lights(scene.lights, 1.0 if dark else 1.0 / scene.environment.strength)
             self._update_camera(scene.camera)
         except Exception:
             self._applied.clear()  # half-applied: set everything again next time
@@ -112,7 +130,8 @@ class BlenderRenderer(Renderer):
             self._scene.cycles.seed = seed % 2**31
             self._scene.update_tag()  # with persistent data Cycles ignores a new seed until the scene is tagged
         bpy.ops.render.render()
-        channels = extract_channels(self._read_back(), self.settings.channels, scene.environment.strength)
+        exposure = 1.0 if dark else scene.environment.strength
+        channels = extract_channels(self._read_back(), self.settings.channels, exposure)
         channels["rgb"] = quantize_8bit(channels["rgb"], self.settings.dither, seed)
         return channels
 
@@ -124,6 +143,8 @@ class BlenderRenderer(Renderer):
         self._exr_path.unlink(missing_ok=True)
         self._assets.clear()
         self._images.clear()
+        self._lights.clear()
+        self._surfaces.clear()
         bpy.ops.wm.read_factory_settings(use_empty=True)
         _active = None
 
@@ -148,20 +169,67 @@ class BlenderRenderer(Renderer):
         if self._changed("pose", tuple(pose.ravel())):
             self._assets[asset].root.matrix_basis = Matrix(pose.tolist())
 
-    def _update_environment(self, environment: Environment) -> None:
-        """The world shader (HDRI or colour); rotation turns the rig, strength scales the output."""
-        if self._changed("environment", (environment.hdri_path, environment.color)):
-            nodes, links = self._world.node_tree.nodes, self._world.node_tree.links
+    def _update_environment(self, environment: Environment, sky: Sky | None = None, dark: bool = False) -> None:
+        """The world shader (HDRI, colour or sky); rotation turns the rig; strength scales the
+        output, or (`dark`: strength 0 with lamps) the Background node (see the module docstring)."""
+        nodes, links = self._world.node_tree.nodes, self._world.node_tree.links
+        if self._changed("environment", (environment.hdri_path, environment.color, sky is None)):
             color = nodes["Background"].inputs["Color"]
             for link in list(color.links):
                 links.remove(link)
-            if environment.hdri_path is not None:
+            if sky is not None:
+                links.new(nodes["Sky Texture"].outputs["Color"], color)
+            elif environment.hdri_path is not None:
                 nodes["Environment Texture"].image = self._image(environment.hdri_path)
                 links.new(nodes["Environment Texture"].outputs["Color"], color)
             else:
                 color.default_value = (*environment.color, 1.0)
         if self._changed("environment.rotation", environment.rotation):
             self._rig.matrix_basis = Matrix.Rotation(-math.radians(environment.rotation), 4, "Z")
+        strength = (0.0 if dark else 1.0) * (sky.strength if sky is not None else 1.0)
+        if self._changed("environment.strength", strength):
+            nodes["Background"].inputs["Strength"].default_value = strength
+        if sky is not None and self._changed("sky", (sky, environment.rotation)):
+            _set_sky(nodes["Sky Texture"], sky, environment.rotation)
+
+    def _update_lights(self, lights: tuple[Light, ...], power_scale: float = 1.0) -> None:
+        """The first len(lights) lamps of the pool show `lights` (powers times `power_scale`);
+        the others are hidden."""
+        while len(self._lights) < len(lights):
+            self._lights.append(_make_lamp(self._scene, self._rig, len(self._lights)))
+        for index, lamp in enumerate(self._lights):
+            light = lights[index] if index < len(lights) else None
+            if self._changed(f"light.{index}", (light, power_scale)) and light is not None:
+                _set_lamp(lamp, light, power_scale)
+            if lamp.hide_render != (light is None):
+                lamp.hide_render = light is None
+
+    def _update_surface(self, scene_object: SceneObject) -> None:
+        """Swap the current asset's materials for the surface's material, or restore its own."""
+        surface = scene_object.surface
+        if not self._changed("surface", (scene_object.asset, surface)):
+            return
+        loaded = self._assets[scene_object.asset]
+        if surface is None:
+            for part, materials in zip(loaded.parts, loaded.materials):
+                _set_materials(part, materials)
+            return
+        if surface.pattern == "image":
+            for part in loaded.parts:
+                if not part.data.uv_layers:
+                    self._applied.pop("surface", None)
+                    raise RenderError(
+                        f"object {scene_object.asset.name!r}: mesh {part.data.name!r} has no UV map, "
+                        "which an image texture needs (use a procedural pattern, or add UVs to the mesh)"
+                    )
+        key = ("image", surface.image_path) if surface.pattern == "image" else surface.pattern
+        if key not in self._surfaces:
+            image = self._image(surface.image_path) if surface.image_path is not None else None
+            self._surfaces[key] = make_surface_material(surface.pattern, image)
+        material = self._surfaces[key]
+        set_surface_values(material, surface)
+        for part in loaded.parts:
+            _set_materials(part, [material] * max(1, len(part.material_slots)))
 
     def _update_camera(self, camera: Camera) -> None:
         data = self._camera.data
@@ -266,6 +334,9 @@ def _make_world(scene: bpy.types.Scene) -> bpy.types.World:
     nodes, links = world.node_tree.nodes, world.node_tree.links
     nodes.clear()
     nodes.new("ShaderNodeTexEnvironment").name = "Environment Texture"
+    sky = nodes.new("ShaderNodeTexSky")
+    sky.name = "Sky Texture"
+    sky.sky_type = "MULTIPLE_SCATTERING"
     background = nodes.new("ShaderNodeBackground")
     background.name = "Background"
     links.new(background.outputs["Background"], nodes.new("ShaderNodeOutputWorld").inputs["Surface"])
@@ -314,7 +385,11 @@ def load_asset(asset: ObjectAsset, texture: TextureLoader, rig: bpy.types.Object
         if asset.texture_path is not None or not any(slot.material for slot in part.material_slots):
             _assign(part, _make_material(asset, part.data, texture))
     log.info("loaded %s (%d meshes) from %s", asset.name, len(parts), asset.mesh_path)
-    return _LoadedAsset(root=root, parts=[part for part, _ in parts])
+    return _LoadedAsset(
+        root=root,
+        parts=[part for part, _ in parts],
+        materials=[[slot.material for slot in part.material_slots] for part, _ in parts],
+    )
 
 
 def import_meshes(path: Path) -> list[tuple[bpy.types.Object, Matrix]]:
@@ -478,3 +553,162 @@ def read_exr(path: Path) -> dict[str, np.ndarray]:
             for part in exr.parts
             for name, channel in part.channels.items()
         }
+
+
+# --- lights, sky and surfaces --------------------------------------------------------------
+
+
+def _make_lamp(scene: bpy.types.Scene, rig: bpy.types.Object, index: int) -> bpy.types.Object:
+    """A pool lamp under the rig (so it turns with the object and camera), unseen by the camera."""
+    lamp = bpy.data.objects.new(f"lamp.{index}", bpy.data.lights.new(f"lamp.{index}", "POINT"))
+    scene.collection.objects.link(lamp)
+    lamp.parent = rig
+    lamp.visible_camera = False
+    return lamp
+
+
+def _set_lamp(lamp: bpy.types.Object, light: Light, power_scale: float = 1.0) -> None:
+    if lamp.data.type != light.kind.upper():
+        lamp.data.type = light.kind.upper()
+    data = lamp.data  # the refined type (PointLight, AreaLight...) after a type change
+    data.color = light.color
+    data.energy = light.power * power_scale
+    if light.kind in ("point", "spot"):
+        data.shadow_soft_size = light.size
+    elif light.kind == "area":
+        data.shape = "SQUARE"
+        data.size = light.size
+    elif light.kind == "sun":
+        data.angle = math.radians(light.size)
+    if light.kind == "spot":
+        data.spot_size = math.radians(light.spot_angle)
+    lamp.matrix_basis = Matrix(light.world_matrix().tolist())
+
+
+def _set_sky(node: bpy.types.ShaderNode, sky: Sky, environment_rotation: float) -> None:
+    """Sun elevation and direction: scene-frame azimuth a (camera convention, the rig turned by
+    -rotation) is world azimuth a - rotation; Blender's sun_rotation 0 puts the sun on +Y and
+    grows clockwise seen from above (measured), so sun_rotation = 180 - (a - rotation)."""
+    node.sun_elevation = math.radians(sky.sun_elevation)
+    node.sun_rotation = math.radians((180.0 - sky.sun_azimuth + environment_rotation) % 360.0)
+    node.sun_size = math.radians(sky.sun_size)
+    node.sun_disc = True
+    node.air_density = sky.air
+    node.aerosol_density = sky.dust
+
+
+def _set_materials(part: bpy.types.Object, materials: list[bpy.types.Material | None]) -> None:
+    if len(part.material_slots) == len(materials):
+        for slot, material in zip(part.material_slots, materials):
+            if slot.material != material:
+                slot.material = material
+        return
+    part.data.materials.clear()
+    for material in materials:
+        part.data.materials.append(material)
+
+
+# Each procedural pattern: texture node type and settings, its base frequency (per metre of the
+# normalized object), the output it uses, a ramp (interpolation, two stop positions), default
+# colours (linear RGB), roughness and metallic.
+_PATTERNS: dict[str, dict] = {
+    "zebra": dict(node="ShaderNodeTexWave", settings=dict(wave_type="BANDS", bands_direction="Z"),
+                  inputs={"Distortion": 6.0, "Detail": 2.0, "Detail Scale": 1.0}, scale=3.0,
+                  ramp=("CONSTANT", 0.0, 0.5), colors=((0.01, 0.01, 0.01), (0.85, 0.85, 0.8)), roughness=0.8),
+    "tiger": dict(node="ShaderNodeTexWave", settings=dict(wave_type="BANDS", bands_direction="Z"),
+                  inputs={"Distortion": 12.0, "Detail": 4.0, "Detail Scale": 1.5}, scale=3.0,
+                  ramp=("CONSTANT", 0.0, 0.3), colors=((0.01, 0.005, 0.0), (0.75, 0.22, 0.02)), roughness=0.8),
+    "leopard": dict(node="ShaderNodeTexVoronoi", settings=dict(feature="F1"), inputs={"Randomness": 1.0},
+                    scale=6.0, ramp=("CONSTANT", 0.0, 0.4), colors=((0.02, 0.012, 0.005), (0.7, 0.45, 0.15)),
+                    output="Distance", roughness=0.8),
+    "giraffe": dict(node="ShaderNodeTexVoronoi", settings=dict(feature="DISTANCE_TO_EDGE"), inputs={},
+                    scale=4.0, ramp=("CONSTANT", 0.0, 0.06), colors=((0.85, 0.78, 0.6), (0.45, 0.18, 0.04)),
+                    output="Distance", roughness=0.8),
+    "cow": dict(node="ShaderNodeTexNoise", settings={}, inputs={"Detail": 2.0, "Roughness": 0.5}, scale=2.0,
+                ramp=("CONSTANT", 0.0, 0.55), colors=((0.9, 0.9, 0.88), (0.02, 0.02, 0.02)), roughness=0.8),
+    "scales": dict(node="ShaderNodeTexVoronoi", settings=dict(feature="DISTANCE_TO_EDGE"), inputs={},
+                   scale=14.0, ramp=("LINEAR", 0.0, 0.15), colors=((0.01, 0.02, 0.005), (0.15, 0.3, 0.05)),
+                   output="Distance", roughness=0.4),
+    "wood": dict(node="ShaderNodeTexWave", settings=dict(wave_type="RINGS", rings_direction="Z"),
+                 inputs={"Distortion": 3.0, "Detail": 3.0}, scale=4.0, ramp=("LINEAR", 0.0, 1.0),
+                 colors=((0.2, 0.08, 0.02), (0.6, 0.33, 0.12)), roughness=0.5),
+    "marble": dict(node="ShaderNodeTexWave", settings=dict(wave_type="BANDS", bands_direction="DIAGONAL"),
+                   inputs={"Distortion": 15.0, "Detail": 8.0, "Detail Scale": 1.0}, scale=2.0,
+                   ramp=("LINEAR", 0.0, 0.4), colors=((0.25, 0.25, 0.27), (0.9, 0.9, 0.88)), roughness=0.1),
+    "checker": dict(node="ShaderNodeTexChecker", settings={}, inputs={}, scale=4.0, ramp=("CONSTANT", 0.0, 0.5),
+                    colors=((0.9, 0.9, 0.9), (0.02, 0.02, 0.02)), roughness=0.5),
+    "noise": dict(node="ShaderNodeTexNoise", settings={}, inputs={"Detail": 4.0}, scale=3.0, ramp=None,
+                  colors=None, output="Color", roughness=0.5),
+    "image": dict(node="ShaderNodeTexImage", settings={}, inputs={}, scale=1.0, ramp=None, colors=None,
+                  output="Color", roughness=0.5),
+}
+
+
+def make_surface_material(pattern: str, image: bpy.types.Image | None = None) -> bpy.types.Material:
+    """coordinates -> Mapping (scale) -> pattern -> ramp (2 colours) -> hue shift -> tint -> BSDF.
+
+    Procedural patterns read the object's own coordinates (no UVs needed), images the UV map.
+    The node values a `Surface` sets are applied by `set_surface_values`.
+    """
+    spec = _PATTERNS[pattern]
+    material = bpy.data.materials.new(f"surface:{pattern}" + (f":{image.name}" if image is not None else ""))
+    material.use_fake_user = True
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    coordinates = nodes.new("ShaderNodeTexCoord")
+    mapping = nodes.new("ShaderNodeMapping")
+    mapping.name = "Mapping"
+    links.new(coordinates.outputs["UV" if pattern == "image" else "Object"], mapping.inputs["Vector"])
+    texture = nodes.new(spec["node"])
+    for name, value in spec["settings"].items():
+        setattr(texture, name, value)
+    for name, value in spec["inputs"].items():
+        texture.inputs[name].default_value = value
+    if "Scale" in texture.inputs:
+        texture.inputs["Scale"].default_value = spec["scale"]
+    if image is not None:
+        texture.image = image
+    links.new(mapping.outputs["Vector"], texture.inputs["Vector"])
+    color = texture.outputs[spec.get("output", "Factor" if "Factor" in texture.outputs else "Fac")]
+    if spec["ramp"] is not None:
+        ramp = nodes.new("ShaderNodeValToRGB")
+        ramp.name = "Ramp"
+        interpolation, first, second = spec["ramp"]
+        ramp.color_ramp.interpolation = interpolation
+        ramp.color_ramp.elements[0].position = first
+        ramp.color_ramp.elements[1].position = second
+        links.new(color, ramp.inputs["Fac"])
+        color = ramp.outputs["Color"]
+    hue = nodes.new("ShaderNodeHueSaturation")
+    hue.name = "Hue"
+    links.new(color, hue.inputs["Color"])
+    tint = nodes.new("ShaderNodeMix")
+    tint.name = "Tint"
+    tint.data_type, tint.blend_type = "RGBA", "MULTIPLY"
+    tint.inputs["Factor"].default_value = 1.0
+    links.new(hue.outputs["Color"], _socket(tint.inputs, "A_Color"))
+    shader = nodes.new("ShaderNodeBsdfPrincipled")
+    shader.name = "BSDF"
+    links.new(_socket(tint.outputs, "Result_Color"), shader.inputs["Base Color"])
+    links.new(shader.outputs["BSDF"], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+    return material
+
+
+def set_surface_values(material: bpy.types.Material, surface: Surface) -> None:
+    """Scale, colours, hue, tint, roughness and metallic of a `make_surface_material` material."""
+    spec = _PATTERNS[surface.pattern]
+    nodes = material.node_tree.nodes
+    nodes["Mapping"].inputs["Scale"].default_value = (surface.scale,) * 3
+    if "Ramp" in nodes:
+        colors = surface.colors or spec["colors"]
+        for element, color in zip(nodes["Ramp"].color_ramp.elements, colors):
+            element.color = (*color, 1.0)
+    nodes["Hue"].inputs["Hue"].default_value = (0.5 + surface.hue_shift) % 1.0 if surface.hue_shift else 0.5
+    _socket(nodes["Tint"].inputs, "B_Color").default_value = (*surface.tint, 1.0)
+    shader = nodes["BSDF"]
+    shader.inputs["Roughness"].default_value = spec["roughness"] if surface.roughness is None else surface.roughness
+    shader.inputs["Metallic"].default_value = 0.0 if surface.metallic is None else surface.metallic
+
+
+def _socket(sockets, identifier: str):
+    return next(socket for socket in sockets if socket.identifier == identifier)
