@@ -20,6 +20,7 @@ from simulator.config import ConfigError
 from simulator.execution.base import Executor
 from simulator.execution.cluster import ClusterError
 from simulator.experiment import Experiment, load_experiment
+from simulator.interrupts import InterruptWatch
 from simulator.labels import imagenet_classes
 from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
@@ -110,7 +111,10 @@ def run(
     executor = _executor(experiment, workers, scheduler)
     progress = RichProgress(console)
     try:
-        outcome = run_experiment(experiment, output, executor, progress, batch_size, max_failures)
+        with InterruptWatch() as interrupt:
+            outcome = run_experiment(
+                experiment, output, executor, progress, batch_size, max_failures, lambda: interrupt.requested
+            )
     except KeyboardInterrupt:
         progress.stop()
         console.print(f"[yellow]Interrupted.[/] Finished samples are saved in {output}; run again to resume.")

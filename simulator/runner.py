@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,12 +100,14 @@ def run_experiment(
     progress: ProgressReporter | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_failures: int | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
 ) -> RunOutcome:
     """Render and judge every sample not yet in `output_dir`; rows are saved as batches finish.
 
     Each id is written once even if an executor delivers a batch twice (a retry). Interrupting
     (Ctrl-C), or more than `max_failures` failed samples (TooManyFailuresError), keeps every row
-    that finished.
+    that finished. `stop_requested` is asked after each batch; when it says yes the run stops
+    with KeyboardInterrupt (an interrupt that something below swallowed).
     """
     store = ResultsStore(output_dir)
     store.prepare(experiment.config.model_dump(mode="json"))
@@ -133,6 +135,8 @@ def run_experiment(
                 progress.advance(rows)
             if max_failures is not None and outcome.failed > max_failures:
                 raise TooManyFailuresError(outcome.failed, max_failures, errors[-1])
+            if stop_requested():
+                raise KeyboardInterrupt
     return outcome
 
 

@@ -277,7 +277,8 @@ def parts(output: Path) -> list[Path]:
 
 
 def test_a_killed_driver_resumes_rendering_only_missing_ids(tmp_path: Path) -> None:
-    config, output, log = write_experiment(tmp_path, samples=160), tmp_path / "out", tmp_path / "driver.log"
+    # enough work that the run is still going when its first part is written (after 10 s) on a quiet machine
+    config, output, log = write_experiment(tmp_path, samples=250), tmp_path / "out", tmp_path / "driver.log"
     args = [str(config), "-o", str(output), "--workers", "2", "--batch-size", "8"]
     with driver(args, log) as first:
         wait_until(lambda: bool(parts(output)) or first.poll() is not None, 110, "the first Parquet part")
@@ -287,7 +288,7 @@ def test_a_killed_driver_resumes_rendering_only_missing_ids(tmp_path: Path) -> N
         _gone, alive = psutil.wait_procs(workers, timeout=30)
         assert not alive, f"local workers outlived their driver: {alive}"
     done_before = set(read_results(output / "results")["id"])
-    assert 0 < len(done_before) < 320, log.read_text()[-3000:]
+    assert 0 < len(done_before) < 500, log.read_text()[-3000:]
     result = subprocess.run([*ROBUSTSIM, *args], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"skipped {len(done_before)} already done" in result.stdout + result.stderr
