@@ -22,7 +22,8 @@ from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 from simulator.execution.base import Executor
 from simulator.execution.cluster import ClusterError, connect, start_local_cluster, threads_by_host, wait_for_workers
 from simulator.execution.placement import Pair, PairQueue, pair_of
-from simulator.execution.worker import BatchJob, BatchProcessor, process_batch
+from simulator.execution.processor import SampleProcessor
+from simulator.execution.worker import BatchJob, process_batch
 from simulator.experiment import Experiment
 from simulator.sample import Sample
 
@@ -88,7 +89,7 @@ class DaskExecutor(Executor):
         wait_for_workers(self.client, self.resources)
         job = BatchJob.create(experiment, image_dir, threads_by_host(self.client))
         flight = _Flight(job, PairQueue(batches, LOOKAHEAD_BATCHES), as_completed(loop=self.client.loop))
-        fallback = BatchProcessor(experiment)  # builds rows for batches no worker could finish
+        fallback = SampleProcessor(experiment)  # builds rows for batches no worker could finish
         try:
             while True:
                 self._fill(flight)
@@ -143,12 +144,12 @@ class DaskExecutor(Executor):
             self._counted_at = now
         return self._workers
 
-    def _rows(self, future: Future, samples: list[Sample], fallback: BatchProcessor) -> list[dict[str, Any]]:
+    def _rows(self, future: Future, samples: list[Sample], fallback: SampleProcessor) -> list[dict[str, Any]]:
         """Rows of a finished batch; error rows when every worker that ran it died."""
         try:
             rows = future.result()
         except KilledWorker as error:
-            return fallback.failed(samples, f"every worker that ran this batch died (a crash?): {error}")
+            return fallback.failed_rows(samples, f"every worker that ran this batch died (a crash?): {error}")
         except CancelledError:
             raise ClusterError(
                 "the Dask scheduler dropped the run's batches (restarted or unreachable); finished samples are saved: "

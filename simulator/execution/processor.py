@@ -93,6 +93,10 @@ class SampleProcessor:
         by_id = dict(zip((r.sample.id for r in judged if r.error is None), evaluations, strict=False))
         return [self._row(r, by_id.get(r.sample.id, {}), infer_s if r.sample.id in by_id else None) for r in rendered]
 
+    def failed_rows(self, samples: list[Sample], error: str) -> list[dict[str, Any]]:
+        """Error rows for samples that could not be processed at all (e.g. a batch no worker finished)."""
+        return [self._row(_Rendered(sample, None, 0.0, error=error), {}, None) for sample in samples]
+
     def _render(self, sample: Sample) -> _Rendered:
         start = time.perf_counter()
         try:

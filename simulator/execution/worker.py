@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.execution.processor import SampleProcessor, _Rendered
+from simulator.execution.processor import SampleProcessor
 from simulator.experiment import Experiment
 from simulator.sample import Sample
 
@@ -42,15 +42,8 @@ class BatchJob:
         return cls(experiment, image_dir, threads_by_host, hashlib.sha256(payload.encode()).hexdigest()[:16])
 
 
-class BatchProcessor(SampleProcessor):
-    """A SampleProcessor that can also turn a batch that could not run into error rows."""
-
-    def failed(self, samples: list[Sample], error: str) -> list[dict[str, Any]]:
-        return [self._row(_Rendered(sample, None, 0.0, error=error), {}, None) for sample in samples]
-
-
 _BPY_SCRIPT_DIR = re.compile(r"[/\\]bpy[/\\]\d+\.\d+[/\\]scripts([/\\]|$)")
-_current: tuple[str, BatchProcessor] | None = None  # (fingerprint, processor) of this process
+_current: tuple[str, SampleProcessor] | None = None  # (fingerprint, processor) of this process
 _lock = threading.Lock()  # bpy is global: a worker started with several threads renders one batch at a time
 
 
@@ -66,7 +59,7 @@ def process_batch(job: BatchJob, samples: list[Sample]) -> list[dict[str, Any]]:
                 f"asset missing on worker {get_worker().address} (host {socket.gethostname()}): {missing}; workers "
                 "read assets by path, so every worker must see them at the same path (shared storage or the same image)"
             )
-            return processor.failed(samples, message)
+            return processor.failed_rows(samples, message)
         return processor.process(samples)
 
 
@@ -79,7 +72,7 @@ def missing_assets(experiment: Experiment, obj: str, environment: str) -> str | 
     return None
 
 
-def _processor(job: BatchJob) -> BatchProcessor:
+def _processor(job: BatchJob) -> SampleProcessor:
     """This process's processor for `job`, built on first use (the previous job's is closed)."""
     global _current
     if _current is not None and _current[0] == job.fingerprint:
@@ -92,7 +85,7 @@ def _processor(job: BatchJob) -> BatchProcessor:
     import torch
 
     torch.set_num_threads(threads)
-    _current = (job.fingerprint, BatchProcessor(_with_render_threads(job.experiment, threads), job.image_dir))
+    _current = (job.fingerprint, SampleProcessor(_with_render_threads(job.experiment, threads), job.image_dir))
     return _current[1]
 
 
