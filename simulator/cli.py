@@ -26,7 +26,7 @@ from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
 from simulator.results.store import OutputMismatchError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages are never hard-wrapped (paths stay whole)
 USER_ERRORS = (
     ConfigError,
     AssetError,
@@ -212,6 +212,27 @@ def list_(what: str) -> None:
         for name in registry.names("policies"):
             table.add_row(name, registry.lookup("policies", name).summary)
     _wide_console().print(table)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/controls.md"),
+    show_default=True,
+    help="markdown file to write; the PNG strips go to a gallery/ folder beside it",
+)
+@click.option("--resolution", type=click.IntRange(min=8, max=1024), default=96, show_default=True, help="frame size (px)")
+@click.option("--steps", type=click.IntRange(min=1, max=20), default=5, show_default=True, help="frames per strip")
+@click.option("--samples", type=click.IntRange(min=1), default=16, show_default=True, help="Cycles samples per pixel")
+@user_errors_without_traceback
+def gallery(output: Path, resolution: int, steps: int, samples: int) -> None:
+    """Document every registered control: a parameter table and a strip of renders across its range."""
+    from simulator.gallery import write_gallery
+
+    written = write_gallery(output, resolution, steps, samples, progress=lambda message: console.print(message))
+    console.print(f"Gallery: [bold]{written}[/]")
 
 
 def _describe(experiment: Experiment) -> None:
