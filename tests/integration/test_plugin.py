@@ -1,0 +1,91 @@
+"""A third-party package registers a control through the `robustsim.controls` entry-point group.
+
+The example plugin (tests/plugins/robustsim_example_plugin) is pip-installed into a temporary
+folder with --target; putting that folder on PYTHONPATH makes its dist-info (and so its entry
+points) visible to a `robustsim` subprocess, exactly as an install into the environment would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from simulator.results.reader import read_results
+
+pytestmark = pytest.mark.integration
+
+PLUGIN = Path(__file__).parents[1] / "plugins" / "robustsim_example_plugin"
+
+EXPERIMENT = """
+name: plugin_gray
+objects: [coffee_mug]
+environments: [interior]
+controls:
+  - type: orientation
+    yaw: {min: -30, max: 30}
+  - {type: grayscale, amount: 1.0}
+policy: {type: random, samples: 2, seed: 0}
+render: {resolution: 32, samples: 2}
+output: {save_images: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment variables under which subprocesses see the installed plugin."""
+    folder = tmp_path_factory.mktemp("plugin")
+    source = folder / "source"
+    shutil.copytree(PLUGIN, source)  # building writes build/ and *.egg-info next to the sources
+    target = folder / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def robustsim(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, env=env, timeout=600
+    )
+
+
+def test_list_controls_shows_the_plugin(plugin_env: dict[str, str]) -> None:
+    result = robustsim(plugin_env, "list", "controls")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "grayscale" in result.stdout and "amount" in result.stdout and "orientation" in result.stdout
+
+
+def test_an_experiment_uses_the_plugin_control_by_name(plugin_env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "gray.yaml"
+    config.write_text(textwrap.dedent(EXPERIMENT))
+    output = tmp_path / "out"
+    result = robustsim(plugin_env, "run", str(config), "-o", str(output), "--workers", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    frame = read_results(output / "results")
+    assert len(frame) == 2 and frame["error"].isna().all()
+    assert (frame["grayscale.amount"] == 1.0).all()
+    for relative in frame["image_path"]:
+        rgb = np.asarray(Image.open(output / relative).convert("RGB")).astype(int)
+        assert rgb.std() > 0  # a real picture ...
+        assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 1 and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 1  # ... in gray
+
+
+def test_without_the_plugin_the_name_is_unknown(tmp_path: Path) -> None:
+    config = tmp_path / "gray.yaml"
+    config.write_text(textwrap.dedent(EXPERIMENT))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = robustsim(env, "validate", str(config))
+    assert result.returncode == 2 and "unknown control 'grayscale'" in result.stderr
