@@ -5,19 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from controls.base import SceneControl
-from simulator.assets import AssetError, parse_color
+from controls.base import SceneControl, check_color_or_empty
+from simulator.assets import parse_color
 from simulator.scene import Scene
-from simulator.search_space import ParameterError, ParameterSpec, Value
-
-
-def _check_color(value: Value) -> None:
-    if value == "":
-        return
-    try:
-        parse_color(value)
-    except AssetError as error:
-        raise ParameterError(str(error)) from None
+from simulator.search_space import ParameterSpec
 
 
 class Background(SceneControl):
@@ -29,7 +20,7 @@ class Background(SceneControl):
         ParameterSpec("strength", "float", 1.0, "environment brightness multiplier", "x", (0.0, 100.0)),
         ParameterSpec(
             "color", "str", "", "solid background '#rrggbb' instead of the environment; '' keeps it", "",
-            validator=_check_color,
+            validator=check_color_or_empty,
         ),
     )
 

@@ -13,10 +13,21 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from simulator.assets import AssetError, parse_color
 from simulator.scene import Scene
-from simulator.search_space import ParameterSpec, Value
+from simulator.search_space import ParameterError, ParameterSpec, Value
 
 Channels = dict[str, np.ndarray]  # "rgb": HxWx3 float32 in [0, 1] (sRGB-encoded), "depth", "segmentation", "uv"
+
+
+def check_color_or_empty(value: Value) -> None:
+    """Validator for colour parameters: '' (keep) or a '#rrggbb' colour."""
+    if value == "":
+        return
+    try:
+        parse_color(value)
+    except AssetError as error:
+        raise ParameterError(str(error)) from None
 
 
 class Control(ABC):

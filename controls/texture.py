@@ -9,22 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from controls.base import SceneControl
-from simulator.assets import AssetError, parse_color
+from controls.base import SceneControl, check_color_or_empty
+from simulator.assets import parse_color
 from simulator.scene import SURFACE_PATTERNS, Scene, Surface
 from simulator.search_space import ParameterError, ParameterSpec, Value
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".tga", ".webp")
 PATTERNS = (*(p for p in SURFACE_PATTERNS if p != "image"), "image", "keep_original")
-
-
-def _check_color(value: Value) -> None:
-    if value == "":
-        return
-    try:
-        parse_color(value)
-    except AssetError as error:
-        raise ParameterError(str(error)) from None
 
 
 def _check_image(value: Value) -> None:
@@ -50,12 +41,12 @@ class Texture(SceneControl):
                       (0.01, 1000.0)),
         ParameterSpec("image", "str", "", "image file for pattern 'image' ('' none)", "", validator=_check_image),
         ParameterSpec("color1", "str", "", "first colour '#rrggbb' of the pattern; '' keeps its own", "",
-                      validator=_check_color),
+                      validator=check_color_or_empty),
         ParameterSpec("color2", "str", "", "second colour '#rrggbb' of the pattern; '' keeps its own", "",
-                      validator=_check_color),
+                      validator=check_color_or_empty),
         ParameterSpec("hue_shift", "float", 0.0, "turn the surface's hue", "turns", (-0.5, 0.5)),
         ParameterSpec("tint", "str", "", "multiply the surface colour by '#rrggbb'; '' none", "",
-                      validator=_check_color),
+                      validator=check_color_or_empty),
         ParameterSpec("roughness", "float", -1.0, "surface roughness; -1 keeps the pattern's", "", (-1.0, 1.0)),
         ParameterSpec("metallic", "float", -1.0, "metalness; -1 keeps the pattern's", "", (-1.0, 1.0)),
     )

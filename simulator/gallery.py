@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -21,6 +20,7 @@ from controls.base import Control
 from simulator import registry
 from simulator.config import parse_config
 from simulator.experiment import resolve_experiment
+from simulator.render.pool import RendererPool
 from simulator.search_space import Continuous, ParameterSpec, Value
 
 OBJECT = "coffee_mug"
@@ -94,29 +94,8 @@ def format_value(value: Value) -> str:
     return str(value)
 
 
-class _Renderers:
-    """One open BlenderRenderer, reopened when the settings change (bpy is global)."""
-
-    def __init__(self) -> None:
-        self.current: Any = None
-
-    def get(self, settings: Any) -> Any:
-        from simulator.render.blender import BlenderRenderer
-
-        if self.current is not None and self.current.settings != settings:
-            self.close()
-        if self.current is None:
-            self.current = BlenderRenderer(settings)
-        return self.current
-
-    def close(self) -> None:
-        if self.current is not None:
-            self.current.close()
-            self.current = None
-
-
 def render_frame(
-    renderers: _Renderers, name: str, values: dict[str, Value], resolution: int, samples: int
+    renderers: RendererPool, name: str, values: dict[str, Value], resolution: int, samples: int
 ) -> np.ndarray:
     """HxWx3 uint8: the mug with control `name` set to `values` (others default), as a run renders it."""
     raw = {
@@ -189,7 +168,7 @@ def write_gallery(
     ]
     names = registry.names("controls")
     lines += [", ".join(f"[`{name}`](#{name})" for name in names), ""]
-    renderers = _Renderers()
+    renderers = RendererPool()
     try:
         for name in names:
             control = registry.lookup("controls", name)

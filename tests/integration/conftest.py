@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
+from simulator.render.pool import RendererPool
+
 if TYPE_CHECKING:  # bpy is imported only when a test renders
-    from simulator.render.base import RenderSettings
-    from simulator.render.blender import BlenderRenderer
+    pass
 
 # A box: 8 corners, 6 quads wound counter-clockwise seen from outside, and per-corner UVs.
 BOX_CORNERS = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)])
@@ -118,27 +119,6 @@ def mesh_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_glb(folder / "tall.glb", tall)
     write_blend(folder / "tall.blend", tall)
     return folder
-
-
-class RendererPool:
-    """One open BlenderRenderer (bpy is global), reopened when the settings change."""
-
-    def __init__(self) -> None:
-        self.current: BlenderRenderer | None = None
-
-    def get(self, settings: RenderSettings, fresh: bool = False) -> BlenderRenderer:
-        from simulator.render.blender import BlenderRenderer
-
-        if self.current is not None and (fresh or self.current.settings != settings):
-            self.close()
-        if self.current is None:
-            self.current = BlenderRenderer(settings)
-        return self.current
-
-    def close(self) -> None:
-        if self.current is not None:
-            self.current.close()
-            self.current = None
 
 
 @pytest.fixture(scope="module")
