@@ -36,6 +36,7 @@ class Control(ABC):
     parameters: ClassVar[tuple[ParameterSpec, ...]]
     summary: ClassVar[str]  # one line for `robustsim list controls`
     required_channels: ClassVar[frozenset[str]] = frozenset()  # render channels the control reads
+    measures: ClassVar[dict[str, str]] = {}  # quantity -> kind, logged as columns `<name>.<quantity>`
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -50,6 +51,10 @@ class Control(ABC):
     @classmethod
     def defaults(cls) -> dict[str, Value]:
         return {spec.name: spec.default for spec in cls.parameters}
+
+    def measure(self, channels: Channels, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Quantities (the keys of `measures`) read off the rendered channels before image controls."""
+        return {}
 
 
 class SceneControl(Control):

@@ -181,6 +181,7 @@ class Scene:
     camera: Camera = field(default_factory=Camera)
     lights: tuple[Light, ...] = ()  # added lamps (the environment lights the scene too)
     sky: Sky | None = None  # a daylight sky that replaces the environment's HDRI or colour
+    occluders: tuple[Occluder, ...] = ()  # shapes between camera and object (segmentation index 2)
 
     def with_object(self, **changes: object) -> Scene:
         return replace(self, object=replace(self.object, **changes))
@@ -194,6 +195,10 @@ class Scene:
     def with_lights(self, *lights: Light) -> Scene:
         """This scene with `lights` added to the ones it already has."""
         return replace(self, lights=self.lights + lights)
+
+    def with_occluders(self, *occluders: Occluder) -> Scene:
+        """This scene with `occluders` added to the ones it already has."""
+        return replace(self, occluders=self.occluders + occluders)
 
 
 # --- surfaces, lights and sky (issue 4) ---------------------------------------------------
@@ -300,3 +305,39 @@ def orbit_point(target: Vec3, azimuth: float, elevation: float, distance: float)
         y - distance * math.cos(a) * math.cos(e),
         z + distance * math.sin(e),
     )
+
+
+# --- occluders (issue 4) -------------------------------------------------------------------
+
+OCCLUDER_SHAPES = ("plane", "box", "sphere")
+
+
+@dataclass(frozen=True)
+class Occluder:
+    """A shape standing in front of the object; it shows in segmentation as index 2.
+
+    `shape` is a built-in shape or a mesh file (.obj, .ply, .glb, .gltf, .blend). In its own frame
+    every shape is centred on the origin with a largest side of 1: "plane" is the unit square in
+    local XY (facing +Z), "box" the unit cube, "sphere" the sphere of diameter 1; a mesh is
+    normalized the same way (bounding box centred, largest side 1). `scale` then stretches the
+    local axes, `rotation` turns it and `location` places its centre (world, metres).
+    """
+
+    shape: str | Path
+    location: Vec3
+    rotation: Quaternion = IDENTITY_QUATERNION
+    scale: Vec3 = (1.0, 1.0, 1.0)
+    color: Vec3 = (0.5, 0.5, 0.5)  # linear RGB, diffuse
+
+    def __post_init__(self) -> None:
+        if isinstance(self.shape, str) and self.shape not in OCCLUDER_SHAPES:
+            raise ValueError(
+                f"unknown occluder shape {self.shape!r} (one of: {', '.join(OCCLUDER_SHAPES)}, or a mesh Path)"
+            )
+
+    def world_matrix(self) -> np.ndarray:
+        """4x4 occluder-to-world matrix: translate @ rotate @ scale."""
+        matrix = np.eye(4)
+        matrix[:3, :3] = rotation_matrix(self.rotation) @ np.diag(self.scale)
+        matrix[:3, 3] = self.location
+        return matrix

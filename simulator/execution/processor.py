@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from simulator.labels import imagenet_classes
 from simulator.models.loading import LoadedModel, load_model
 from simulator.render.base import Renderer
 from simulator.render.quiet import native_stdout_silenced
+from simulator.results.schema import measured_columns
 from simulator.results.writer import atomic_write_bytes
 from simulator.sample import Sample
 
@@ -34,6 +35,7 @@ class _Rendered:
     render_s: float
     image_path: str | None = None
     error: str | None = None
+    measured: dict[str, Any] = field(default_factory=dict)  # `<control>.<quantity>` -> value
 
 
 def _create_renderer(experiment: Experiment) -> Renderer:
@@ -104,6 +106,7 @@ class SampleProcessor:
             renderer = self.renderer
             with native_stdout_silenced():
                 channels = renderer.render(scene, sample.seed)
+            measured = self._measure(channels, sample)
             rng = np.random.default_rng(sample.seed)
             for step in self.experiment.image_steps():
                 channels = step.control.apply(channels, step.values(sample.params), rng)
@@ -112,7 +115,16 @@ class SampleProcessor:
         except Exception as error:  # noqa: BLE001 - a failing sample becomes an error row
             log.warning("sample %s failed: %s", sample.id, error, exc_info=True)
             return _Rendered(sample, None, time.perf_counter() - start, error=f"{type(error).__name__}: {error}")
-        return _Rendered(sample, image, time.perf_counter() - start, image_path)
+        return _Rendered(sample, image, time.perf_counter() - start, image_path, measured=measured)
+
+    def _measure(self, channels: dict[str, np.ndarray], sample: Sample) -> dict[str, Any]:
+        """What controls measure on the rendered channels (see `results.schema.measured_columns`)."""
+        measured: dict[str, Any] = {}
+        for step in self.experiment.steps:
+            if step.control.measures:
+                values = step.control.measure(channels, step.values(sample.params))
+                measured.update({f"{step.control.name}.{key}": value for key, value in values.items()})
+        return measured
 
     def _save(self, sample: Sample, image: np.ndarray) -> str | None:
         if self.image_dir is None:
@@ -134,6 +146,8 @@ class SampleProcessor:
             "environment": sample.environment,
             "renderer": self.experiment.config.render.renderer,
             **sample.params,
+            **{key: None for key in measured_columns(step.control for step in self.experiment.steps)},
+            **rendered.measured,
             "label": list(labels),
             "label_names": [names[i] for i in labels],
             **evaluation,

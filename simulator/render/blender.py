@@ -25,6 +25,18 @@ so environment rotation and strength never touch it:
 
 Added lights come from a pool of lamp objects under the rig: a sample uses the first
 len(scene.lights) of them and hides the rest, so lights never carry over between samples.
+Occluders (`Scene.occluders`) come from a pool too: slot i keeps one object per shape it has
+shown (built-in plane/box/sphere, or an imported mesh normalized to a largest side of 1) and shows
+only the one the i-th occluder needs; unused slots are hidden. They live in the collection
+"occluders" with pass index 2, so segmentation reads 0 background, 1 object, 2 occluder. While
+occluders are present and segmentation is requested, a second view layer ("Unoccluded") that
+excludes that collection is rendered in the same `render()` call at 1 sample with only the
+object-index pass; it gives the object's full silhouette as the channel "unoccluded" (uint8, 1 on
+the object), from which the occlusion control measures the fraction hidden. The layer is off
+otherwise, so scenes without occluders render exactly as before. Measured cost (2 shared CPU
+threads, medians, noisy): 64 px 4 spp ~+10 ms per render (21 ms against 11 ms without the layer);
+224 px 16 spp ~+100-200 ms (~390 ms against ~190-380 ms), mostly Cycles syncing a second layer
+when the occluder moves between samples, not its single sample.
 `SceneObject.surface` swaps the parts' materials for one material per procedural pattern (or
 per image file), built once and re-parameterized; `surface=None` restores the asset's own.
 """
@@ -45,7 +57,7 @@ import OpenEXR
 from mathutils import Matrix
 
 from simulator.render.base import Renderer, RenderSettings, quantize_8bit
-from simulator.scene import Camera, Environment, Light, ObjectAsset, Scene, SceneObject, Sky, Surface
+from simulator.scene import Camera, Environment, Light, ObjectAsset, Occluder, Scene, SceneObject, Sky, Surface
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +65,9 @@ VIEW_LAYER = "ViewLayer"
 BACKGROUND_DEPTH = 1e9  # Cycles writes 1e10 where a camera ray hits nothing
 DEFAULT_BASE_COLOR = (0.8, 0.8, 0.8)
 OBJECT_PASS_INDEX = 1
+OCCLUDER_PASS_INDEX = 2
+UNOCCLUDED_LAYER = "Unoccluded"  # the view layer without occluders (the object's full silhouette)
+OCCLUDER_COLLECTION = "occluders"
 PASS_FLAGS = {  # view-layer passes each channel needs (uv is masked by the object index)
     "depth": ("use_pass_z",),
     "segmentation": ("use_pass_object_index",),
@@ -77,6 +92,12 @@ _active: BlenderRenderer | None = None
 
 class RenderError(RuntimeError):
     """Blender could not be set up, load an asset, or render."""
+
+
+@dataclass
+class _OccluderSlot:
+    material: bpy.types.Material
+    shapes: dict[object, tuple[bpy.types.Object, list[bpy.types.Object]]]  # shape -> (root, meshes)
 
 
 @dataclass
@@ -110,6 +131,10 @@ class BlenderRenderer(Renderer):
         self._world = _make_world(self._scene)
         self._lights: list[bpy.types.Object] = []  # the lamp pool (see the module docstring)
         self._surfaces: dict[object, bpy.types.Material] = {}  # pattern or image path -> material
+        self._occluder_slots: list[_OccluderSlot] = []  # the occluder pool (see the module docstring)
+        self._occluders = bpy.data.collections.new(OCCLUDER_COLLECTION)
+        self._scene.collection.children.link(self._occluders)
+        self._unoccluded = _make_unoccluded_layer(self._scene)
         _active = self
 
     def render(self, scene: Scene, seed: int) -> dict[str, np.ndarray]:
@@ -123,6 +148,7 @@ class BlenderRenderer(Renderer):
             self._update_environment(scene.environment, scene.sky, dark=dark)
             self._update_lights(scene.lights, 1.0 if dark else 1.0 / scene.environment.strength)
             self._update_camera(scene.camera)
+            self._update_occluders(scene.occluders)
         except Exception:
             self._applied.clear()  # half-applied: set everything again next time
             raise
@@ -131,7 +157,10 @@ class BlenderRenderer(Renderer):
             self._scene.update_tag()  # with persistent data Cycles ignores a new seed until the scene is tagged
         bpy.ops.render.render()
         exposure = 1.0 if dark else scene.environment.strength
-        channels = extract_channels(self._read_back(), self.settings.channels, exposure)
+        passes = self._read_back()
+        channels = extract_channels(passes, self.settings.channels, exposure)
+        if self._unoccluded.use:
+            channels["unoccluded"] = np.rint(passes[f"{UNOCCLUDED_LAYER}.Object Index.X"]).astype(np.uint8)
         channels["rgb"] = quantize_8bit(channels["rgb"], self.settings.dither, seed)
         return channels
 
@@ -145,6 +174,7 @@ class BlenderRenderer(Renderer):
         self._images.clear()
         self._lights.clear()
         self._surfaces.clear()
+        self._occluder_slots.clear()
         bpy.ops.wm.read_factory_settings(use_empty=True)
         _active = None
 
@@ -203,6 +233,31 @@ class BlenderRenderer(Renderer):
                 _set_lamp(lamp, light, power_scale)
             if lamp.hide_render != (light is None):
                 lamp.hide_render = light is None
+
+    def _update_occluders(self, occluders: tuple[Occluder, ...]) -> None:
+        """Slot i of the pool shows occluders[i] with the object of its shape; everything else hides."""
+        while len(self._occluder_slots) < len(occluders):
+            index = len(self._occluder_slots)
+            self._occluder_slots.append(_OccluderSlot(_make_occluder_material(index), {}))
+        for index, slot in enumerate(self._occluder_slots):
+            occluder = occluders[index] if index < len(occluders) else None
+            if not self._changed(f"occluder.{index}", occluder):
+                continue
+            for shape, (_root, meshes) in slot.shapes.items():
+                hidden = occluder is None or shape != occluder.shape
+                for mesh in meshes:
+                    if mesh.hide_render != hidden:
+                        mesh.hide_render = hidden
+            if occluder is None:
+                continue
+            if occluder.shape not in slot.shapes:
+                slot.shapes[occluder.shape] = _make_occluder(occluder.shape, self._occluders, self._rig, slot.material)
+            root, _meshes = slot.shapes[occluder.shape]
+            root.matrix_basis = Matrix(occluder.world_matrix().tolist())
+            slot.material.node_tree.nodes["BSDF"].inputs["Base Color"].default_value = (*occluder.color, 1.0)
+        wanted = bool(occluders) and "segmentation" in self.settings.channels
+        if self._unoccluded.use != wanted:
+            self._unoccluded.use = wanted
 
     def _update_surface(self, scene_object: SceneObject) -> None:
         """Swap the current asset's materials for the surface's material, or restore its own."""
@@ -532,7 +587,7 @@ def _unpremultiplied_uv(coverage: np.ndarray, uv: np.ndarray, mask: np.ndarray) 
     (`coverage`) is the fraction of samples that hit.
     """
     hits = np.maximum(coverage[..., None], np.float32(1e-6))
-    return np.where(mask[..., None] > 0, uv / hits, np.float32(0.0))
+    return np.where(mask[..., None] == OBJECT_PASS_INDEX, uv / hits, np.float32(0.0))
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
@@ -553,6 +608,84 @@ def read_exr(path: Path) -> dict[str, np.ndarray]:
             for part in exr.parts
             for name, channel in part.channels.items()
         }
+
+
+# --- occluders ------------------------------------------------------------------------------
+
+
+def _make_unoccluded_layer(scene: bpy.types.Scene) -> bpy.types.ViewLayer:
+    """A view layer without the occluders: 1 sample, object index only; off until occluders appear."""
+    layer = scene.view_layers.new(UNOCCLUDED_LAYER)
+    layer.use_pass_object_index = True
+    layer.use_pass_z = False
+    layer.samples = 1
+    layer.cycles.use_denoising = False
+    layer.layer_collection.children[OCCLUDER_COLLECTION].exclude = True
+    layer.use = False
+    return layer
+
+
+def _make_occluder_material(index: int) -> bpy.types.Material:
+    material = bpy.data.materials.new(f"occluder.{index}")
+    material.use_fake_user = True
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    shader = nodes.new("ShaderNodeBsdfPrincipled")
+    shader.name = "BSDF"
+    shader.inputs["Roughness"].default_value = 0.8
+    links.new(shader.outputs["BSDF"], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+    return material
+
+
+def _builtin_occluder_mesh(shape: str) -> bpy.types.Mesh:
+    """Unit plane (XY, facing +Z), unit cube or sphere of diameter 1, centred on the origin."""
+    import bmesh
+
+    mesh = bpy.data.meshes.new(f"occluder:{shape}")
+    built = bmesh.new()
+    if shape == "plane":
+        bmesh.ops.create_grid(built, x_segments=1, y_segments=1, size=0.5)
+    elif shape == "box":
+        bmesh.ops.create_cube(built, size=1.0)
+    elif shape == "sphere":
+        bmesh.ops.create_uvsphere(built, u_segments=32, v_segments=16, radius=0.5)
+        for face in built.faces:
+            face.smooth = True
+    else:
+        raise RenderError(f"unknown occluder shape {shape!r}")
+    built.to_mesh(mesh)
+    built.free()
+    return mesh
+
+
+def _make_occluder(
+    shape: str | Path, collection: bpy.types.Collection, rig: bpy.types.Object, material: bpy.types.Material
+) -> tuple[bpy.types.Object, list[bpy.types.Object]]:
+    """A pooled occluder of `shape` under `rig` in `collection`: (root taking the pose, its meshes)."""
+    if isinstance(shape, str):
+        root = bpy.data.objects.new(f"occluder:{shape}", _builtin_occluder_mesh(shape))
+        collection.objects.link(root)
+        meshes = [root]
+    else:
+        parts = import_meshes(Path(shape))
+        rotation = IMPORT_TO_FILE.get(Path(shape).suffix.lower(), Matrix.Identity(4))
+        normalization = _fit_to_size(parts, rotation, 1.0) @ rotation
+        root = bpy.data.objects.new(f"occluder:{Path(shape).name}", None)
+        collection.objects.link(root)
+        meshes = []
+        for part, world in parts:
+            _bake(part, normalization @ world)
+            for owner in list(part.users_collection):
+                owner.objects.unlink(part)
+            collection.objects.link(part)
+            part.parent = root
+            part.matrix_parent_inverse = Matrix.Identity(4)
+            meshes.append(part)
+    root.parent = rig
+    for mesh in meshes:
+        mesh.pass_index = OCCLUDER_PASS_INDEX
+        _set_materials(mesh, [material] * max(1, len(mesh.material_slots)))
+    return root, meshes
 
 
 # --- lights, sky and surfaces --------------------------------------------------------------

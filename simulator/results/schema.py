@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -32,8 +33,25 @@ RUN_COLUMNS: dict[str, pa.DataType] = {
 }
 
 
-def results_schema(dimensions: tuple[Dimension, ...], evaluator_columns: Mapping[str, pa.DataType]) -> pa.Schema:
-    """identity, `<control>.<param>` columns, labels, evaluator columns, timings and error."""
+def measured_columns(controls: Iterable[Any]) -> dict[str, pa.DataType]:
+    """`<control name>.<quantity>` for what controls measure on their renders.
+
+    A control measures by declaring `measures = {quantity: kind}` (kind as for parameters) and
+    overriding `Control.measure(channels, values) -> {quantity: value}`, called on every render.
+    """
+    return {
+        f"{control.name}.{quantity}": _KIND_TYPES[kind]
+        for control in controls
+        for quantity, kind in control.measures.items()
+    }
+
+
+def results_schema(
+    dimensions: tuple[Dimension, ...],
+    evaluator_columns: Mapping[str, pa.DataType],
+    measured: Mapping[str, pa.DataType] | None = None,
+) -> pa.Schema:
+    """identity, `<control>.<param>` columns, measured columns, labels, evaluator columns, timings and error."""
     params = {d.key: _KIND_TYPES[d.spec.kind] for d in dimensions}
-    columns = {**IDENTITY_COLUMNS, **params, **LABEL_COLUMNS, **evaluator_columns, **RUN_COLUMNS}
+    columns = {**IDENTITY_COLUMNS, **params, **(measured or {}), **LABEL_COLUMNS, **evaluator_columns, **RUN_COLUMNS}
     return pa.schema([pa.field(name, dtype, nullable=True) for name, dtype in columns.items()])
