@@ -20,14 +20,18 @@ from simulator.search_space import ParameterError, ParameterSpec, Value
 Channels = dict[str, np.ndarray]  # "rgb": HxWx3 float32 in [0, 1] (sRGB-encoded), "depth", "segmentation", "uv"
 
 
-def check_color_or_empty(value: Value) -> None:
-    """Validator for colour parameters: '' (keep) or a '#rrggbb' colour."""
-    if value == "":
-        return
+def check_color(value: Value) -> None:
+    """Validator for colour parameters: a '#rrggbb' colour."""
     try:
         parse_color(value)
     except AssetError as error:
         raise ParameterError(str(error)) from None
+
+
+def check_color_or_empty(value: Value) -> None:
+    """Validator for colour parameters that may be '' (keep what is there)."""
+    if value != "":
+        check_color(value)
 
 
 class Control(ABC):

@@ -30,8 +30,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.spatial.transform import Rotation
 
-from controls.base import Channels, SceneControl
-from simulator.assets import MESH_SUFFIXES, AssetError, parse_color
+from controls.base import Channels, SceneControl, check_color
+from simulator.assets import MESH_SUFFIXES, parse_color
 from simulator.scene import OCCLUDER_SHAPES, Occluder, Scene
 from simulator.search_space import ParameterError, ParameterSpec
 
@@ -51,15 +51,6 @@ def _check_shape(value: str) -> None:
         )
     if not path.is_file():
         raise ParameterError(f"occluder mesh {value!r} does not exist (paths are relative to the working directory)")
-
-
-def _check_color(value: str) -> None:
-    if not (isinstance(value, str) and value.startswith("#")):
-        raise ParameterError(f"{value!r} is not a '#rrggbb' colour")
-    try:
-        parse_color(value)
-    except AssetError as error:
-        raise ParameterError(str(error)) from None
 
 
 def disc_fraction_beyond(h: float) -> float:
@@ -92,7 +83,7 @@ class Occlusion(SceneControl):
         ParameterSpec("distance", "float", 0.5, "where the occluder stands, as a fraction of the camera-object "
                       "distance", "", (0.05, 0.9)),
         ParameterSpec("color", "str", "#808080", "the occluder's colour ('#rrggbb', sRGB)", "",
-                      validator=_check_color),
+                      validator=check_color),
     )
     required_channels = frozenset({"segmentation"})
     measures: ClassVar[dict[str, str]] = {"achieved_coverage": "float"}

@@ -12,22 +12,26 @@ class UnknownLabelError(ValueError):
 
 
 @cache
-def imagenet_classes() -> tuple[str, ...]:
-    """Display name of each ImageNet class, by model output index (e.g. 504 -> 'coffee mug')."""
+def _rows() -> tuple[tuple[int, str, str], ...]:
+    """(index, synset, comma-separated names) for each class, read once from the bundled table."""
     text = resources.files("assets").joinpath("labels/imagenet_classes.tsv").read_text()
     rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
-    return tuple(names.split(",")[0].strip() for _index, _synset, names in rows[1:])
+    return tuple((int(index), synset, names) for index, synset, names in rows[1:])
+
+
+@cache
+def imagenet_classes() -> tuple[str, ...]:
+    """Display name of each ImageNet class, by model output index (e.g. 504 -> 'coffee mug')."""
+    return tuple(names.split(",")[0].strip() for _index, _synset, names in _rows())
 
 
 @cache
 def _name_to_index() -> dict[str, int]:
-    text = resources.files("assets").joinpath("labels/imagenet_classes.tsv").read_text()
-    rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
     mapping: dict[str, int] = {}
-    for index, synset, names in rows[1:]:
-        mapping.setdefault(synset.lower(), int(index))
+    for index, synset, names in _rows():
+        mapping.setdefault(synset.lower(), index)
         for name in names.split(","):
-            mapping.setdefault(name.strip().lower(), int(index))
+            mapping.setdefault(name.strip().lower(), index)
     return mapping
 
 
