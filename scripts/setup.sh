@@ -6,8 +6,11 @@ venv=${1:-.venv}
 python=${PYTHON:-python3.11}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-# Shared libraries that the bpy wheel loads (X11 client libs, even headless).
-debian_packages=(libx11-6 libxrender1 libxxf86vm1 libxfixes3 libxi6 libxkbcommon0 libsm6 libgl1 libgomp1)
+# Shared libraries that the bpy wheel loads (X11 client libs, even headless); the shared LLVM that
+# Mitsuba's CPU autodiff backend (llvm_ad_rgb) JIT-compiles with (>= 15; 14 crashes); Chromium and
+# its driver for the dashboard's browser tests.
+debian_packages=(libx11-6 libxrender1 libxxf86vm1 libxfixes3 libxi6 libxkbcommon0 libsm6 libgl1 libgomp1
+                 libllvm19 chromium chromium-driver)
 if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then
     missing=()
     for p in "${debian_packages[@]}"; do
