@@ -100,7 +100,6 @@ def run(
     cores split between them), on an existing cluster with --scheduler, or in this process with
     --workers 0.
     """
-    from simulator.analysis.stats import accuracy_table
     from simulator.results.reader import read_results
     from simulator.runner import TooManyFailuresError, run_experiment
 
@@ -127,7 +126,7 @@ def run(
         progress.stop()
         executor.close()
     results = read_results(outcome.results_dir)
-    _print_accuracy(accuracy_table(results, by=["object", "environment"]), experiment.config.evaluator.topk)
+    _print_accuracy(results, getattr(experiment.make_evaluator(), "topk", None))
     console.print(
         f"Rendered {outcome.rendered} samples ({outcome.failed} failed), skipped {outcome.skipped} already done.\n"
         f"Results: [bold]{outcome.results_dir}[/] (Parquet; pandas.read_parquet reads the folder)"
@@ -251,21 +250,24 @@ def _describe(experiment: Experiment) -> None:
     )
 
 
-def _print_accuracy(table_data: Any, topk: int) -> None:
-    if table_data.empty:
+def _print_accuracy(results: Any, topk: int | None) -> None:
+    """Top-1/top-k per object and environment, for evaluators that write those columns."""
+    from simulator.analysis.stats import accuracy_table
+
+    headers = {"correct_top1": "top-1", "correct_topk": f"top-{topk or 'k'}"}
+    columns = [column for column in headers if column in results.columns]
+    table_data = accuracy_table(results, by=["object", "environment"], columns=columns) if columns else None
+    if table_data is None or table_data.empty:
         return
     table = Table(title="Accuracy (95% Wilson intervals)", header_style="bold")
-    for column in ("object", "environment", "n", "failed", "top-1", f"top-{topk}"):
+    for column in ("object", "environment", "n", "failed", *(headers[c] for c in columns)):
         table.add_column(column, justify="left" if column in ("object", "environment") else "right")
-    for row in table_data.itertuples(index=False):
-        table.add_row(
-            str(row.object),
-            str(row.environment),
-            str(row.n),
-            str(row.failed),
-            f"{row.top1:.2f} [{row.top1_low:.2f}, {row.top1_high:.2f}]",
-            f"{row.topk:.2f} [{row.topk_low:.2f}, {row.topk_high:.2f}]",
-        )
+    for row in table_data.to_dict("records"):
+        shares = []
+        for column in columns:
+            short = column.removeprefix("correct_")
+            shares.append(f"{row[short]:.2f} [{row[short + '_low']:.2f}, {row[short + '_high']:.2f}]")
+        table.add_row(str(row["object"]), str(row["environment"]), str(row["n"]), str(row["failed"]), *shares)
     _wide_console().print(table)
 
 

@@ -106,7 +106,7 @@ class PolicyConfig(BaseModel):
 class ModelConfig(StrictModel):
     """The model under test; empty means the embedded ImageNet EfficientNet-Lite0."""
 
-    module: str | None = None  # "package.module:ClassOrFactory"
+    module: str | None = None  # a `robustsim.models` name, or "package.module:ClassOrFactory"
     kwargs: dict[str, Any] = Field(default_factory=dict)
     weights: Path | None = None
     preprocessing: dict[str, Any] | None = None
@@ -114,9 +114,14 @@ class ModelConfig(StrictModel):
     batch_size: int = Field(32, ge=1, le=4096)
 
 
-class EvaluatorConfig(StrictModel):
-    type: Literal["classification"] = "classification"
-    topk: int = Field(5, ge=1, le=1000)
+class EvaluatorConfig(BaseModel):
+    """`type` picks the evaluator (a `robustsim.evaluators` name); other keys are its options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str = "classification"
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
 
 
 class OutputConfig(StrictModel):

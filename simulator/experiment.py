@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from simulator.assets import (
     parse_color,
 )
 from simulator.config import ConfigError, ExperimentConfig, did_you_mean, format_path, parse_config, read_config_file
+from simulator.evaluators.base import Evaluator
 from simulator.render.base import RenderSettings
 from simulator.scene import Camera, ObjectAsset, Scene, SceneObject
 from simulator.search_space import Dimension, ParameterError, SearchSpace, parse_distribution
@@ -48,6 +50,7 @@ class Experiment:
     steps: tuple[ControlStep, ...]
     space: SearchSpace
     policy_class: type
+    evaluator_class: type[Evaluator]
 
     @property
     def name(self) -> str:
@@ -60,6 +63,9 @@ class Experiment:
     def make_policy(self) -> Any:
         policy = self.config.policy
         return self.policy_class(self.space, samples=policy.samples, seed=policy.seed, **policy.options())
+
+    def make_evaluator(self) -> Evaluator:
+        return self.evaluator_class(**self.config.evaluator.options())
 
     def pairs(self) -> Iterator[tuple[str, str]]:
         """Every (object, environment) pair, objects outermost."""
@@ -101,9 +107,11 @@ def resolve_experiment(config: ExperimentConfig, source: str) -> Experiment:
     steps = _resolve_controls(config.controls, problems)
     space = SearchSpace(tuple(d for step in steps for d in step.dimensions))
     policy_class = _resolve_policy(config, space, problems)
+    evaluator_class = _resolve_evaluator(config, problems)
+    _check_model_name(config, problems)
     if problems:
         raise ConfigError(source, problems)
-    return Experiment(source, config, objects, environments, steps, space, policy_class)
+    return Experiment(source, config, objects, environments, steps, space, policy_class, evaluator_class)
 
 
 def _add_unique(found: dict[str, Any], name: str, value: Any, path: str, problems: list[tuple[str, str]]) -> None:
@@ -251,3 +259,36 @@ def _resolve_policy(config: ExperimentConfig, space: SearchSpace, problems: list
     except (ValueError, TypeError) as error:
         problems.append(("policy", str(error)))
     return policy_class
+
+
+def _resolve_evaluator(config: ExperimentConfig, problems: list[tuple[str, str]]) -> type[Evaluator]:
+    try:
+        evaluator_class = registry.lookup("evaluators", config.evaluator.type)
+    except registry.UnknownNameError as error:
+        problems.append(("evaluator.type", str(error)))
+        return Evaluator
+    if not (isinstance(evaluator_class, type) and issubclass(evaluator_class, Evaluator)):
+        problems.append(("evaluator.type", f"{config.evaluator.type!r} is registered but is not an Evaluator subclass"))
+        return Evaluator
+    options = config.evaluator.options()
+    allowed = [name for name in inspect.signature(evaluator_class).parameters if name not in ("self", "args", "kwargs")]
+    unknown = [name for name in options if name not in allowed]
+    if unknown:
+        listed = ", ".join(allowed) or "none"
+        problems += [(f"evaluator.{name}", f"unknown option{did_you_mean(name, allowed)}; allowed: {listed}") for name in unknown]
+        return evaluator_class
+    try:
+        evaluator_class(**options)
+    except (ValueError, TypeError) as error:
+        problems.append(("evaluator", f"{config.evaluator.type}: {error}"))
+    return evaluator_class
+
+
+def _check_model_name(config: ExperimentConfig, problems: list[tuple[str, str]]) -> None:
+    """A `model.module` without ':' must be a registered model (import paths load on the workers)."""
+    name = config.model.module
+    if name is not None and ":" not in name:
+        try:
+            registry.lookup("models", name)
+        except registry.UnknownNameError as error:
+            problems.append(("model.module", f"{error}; or give an import path 'package.module:attr'"))

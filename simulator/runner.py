@@ -145,6 +145,4 @@ def run_experiment(
 
 
 def _evaluator_columns(experiment: Experiment) -> dict[str, Any]:
-    from simulator.evaluators.classification import ClassificationEvaluator
-
-    return dict(ClassificationEvaluator(topk=experiment.config.evaluator.topk).columns)
+    return dict(experiment.make_evaluator().columns)

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from simulator.evaluators.classification import ClassificationEvaluator
 from simulator.experiment import Experiment
 from simulator.labels import imagenet_classes
 from simulator.models.loading import LoadedModel, load_model
@@ -56,7 +55,7 @@ class SampleProcessor:
     def __init__(self, experiment: Experiment, image_dir: Path | None = None, model: LoadedModel | None = None) -> None:
         self.experiment = experiment
         self.image_dir = image_dir
-        self.evaluator = ClassificationEvaluator(topk=experiment.config.evaluator.topk)
+        self.evaluator = experiment.make_evaluator()
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._renderer: Renderer | None = None
         self._model = model

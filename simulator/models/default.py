@@ -33,6 +33,7 @@ from efficientnet_lite_pytorch import EfficientNet
 from torch import nn
 
 from simulator.models.preprocessing import Preprocessing
+from simulator.models.registered import RegisteredModel
 
 DEFAULT_PREPROCESSING = Preprocessing(
     resize=224,
@@ -53,3 +54,6 @@ def build_default_model() -> nn.Module:
     state_dict = torch.load(weights_path, map_location="cpu", weights_only=True)
     model.load_state_dict(state_dict)
     return model
+
+
+EFFICIENTNET_LITE0 = RegisteredModel(build=build_default_model, preprocessing=DEFAULT_PREPROCESSING)

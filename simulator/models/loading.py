@@ -2,7 +2,8 @@
 
 A spec is the `model:` section of an experiment (see `simulator.config.ModelConfig`):
 
-    module: "package.module:attr"   # an nn.Module class or a factory returning one; empty = default
+    module: NAME | "package.module:attr"   # a `robustsim.models` name (e.g. efficientnet_lite0), or an
+                                           # nn.Module class / factory returning one; empty = default
     kwargs: {...}                    # passed to attr
     weights: path/to/state_dict.pt   # optional; a plain state_dict or a checkpoint with 'state_dict'
     preprocessing: {resize, crop, mean, std}   # fields given replace the model's defaults
@@ -23,9 +24,11 @@ import torch
 from pydantic import ValidationError
 from torch import nn
 
+from simulator import registry
 from simulator.config import ModelConfig
-from simulator.models.default import DEFAULT_PREPROCESSING, build_default_model
+from simulator.models.default import EFFICIENTNET_LITE0
 from simulator.models.preprocessing import Preprocessing, preprocess
+from simulator.models.registered import RegisteredModel
 
 _SHOWN_KEYS = 5
 
@@ -67,15 +70,13 @@ def load_model(spec: ModelConfig | Mapping[str, Any] | None = None) -> LoadedMod
     """Build, load and place the model a spec describes (None or {} gives the default model)."""
     config = _validate(spec)
     device = _device(config.device)
-    if config.module is None:
-        if config.kwargs:
-            raise ModelError("model.kwargs given without model.module; kwargs only apply to a module")
-        module, base = build_default_model(), DEFAULT_PREPROCESSING
-    else:
-        module, base = _build_module(config.module, config.kwargs), Preprocessing()
+    if config.module is None and config.kwargs:
+        raise ModelError("model.kwargs given without model.module; kwargs only apply to a module")
+    entry = resolve_model_entry(config.module)
+    module = _build_module(entry.build, config.module or "the default model", config.kwargs)
     if config.weights is not None:
         _load_weights(module, config.weights)
-    preprocessing = _merge_preprocessing(base, config.preprocessing or {})
+    preprocessing = _merge_preprocessing(entry.preprocessing, config.preprocessing or {})
     return LoadedModel(module, preprocessing, device, config.batch_size)
 
 
@@ -86,6 +87,21 @@ def _validate(spec: ModelConfig | Mapping[str, Any] | None) -> ModelConfig:
         return ModelConfig.model_validate(dict(spec or {}))
     except ValidationError as exc:
         raise ModelError(f"invalid model spec: {_describe(exc)}") from exc
+
+
+def resolve_model_entry(module: str | None) -> RegisteredModel:
+    """The builder and preprocessing `model.module` names: None is the default model, a name without
+    ':' a `robustsim.models` entry point, anything else an import path."""
+    if module is None:
+        return EFFICIENTNET_LITE0
+    if ":" not in module:
+        try:
+            found = registry.lookup("models", module)
+        except registry.UnknownNameError as error:
+            raise ModelError(f"{error}; or give an import path 'package.module:attr'") from None
+    else:
+        found = _import_attr(module)
+    return found if isinstance(found, RegisteredModel) else RegisteredModel(build=found)
 
 
 def _import_attr(path: str) -> Any:
@@ -102,8 +118,7 @@ def _import_attr(path: str) -> Any:
         raise ModelError(f"module {module_name!r} has no attribute {attr_path!r}") from exc
 
 
-def _build_module(path: str, kwargs: dict[str, Any]) -> nn.Module:
-    attr = _import_attr(path)
+def _build_module(attr: Any, path: str, kwargs: dict[str, Any]) -> nn.Module:
     if isinstance(attr, nn.Module) or not callable(attr):
         raise ModelError(f"{path!r} is a {type(attr).__name__}; give an nn.Module class or a factory function")
     try:

@@ -95,7 +95,8 @@ def test_factory_function_and_partial_preprocessing(tiny):
     ("spec", "message"),
     [
         ({"module": "no_such_package.models:Net"}, "cannot import module 'no_such_package.models'"),
-        ({"module": "tiny_classifier"}, "must look like 'package.module:attr'"),
+        ({"module": "tiny_classifier"}, "unknown model 'tiny_classifier'"),
+        ({"module": "tiny_classifier:"}, "must look like 'package.module:attr'"),
         ({"module": "tiny_classifier:Missing"}, "has no attribute 'Missing'"),
         ({"module": "tiny_classifier:make_nothing"}, "returned a str, not a torch.nn.Module"),
         ({"module": "tiny_classifier:NOT_CALLABLE"}, "is a int; give an nn.Module class or a factory"),
@@ -149,3 +150,9 @@ def test_wrong_output_shape_is_refused():
     model = load_model({"module": "tiny_classifier:FlatOutput", "device": "cpu"})
     with pytest.raises(ModelError, match=r"returned \(20,\) for 2 images"):
         model.predict(images((32, 32), (32, 32)))
+
+
+def test_the_default_model_is_registered_by_name() -> None:
+    model = load_model({"module": "efficientnet_lite0"})
+    assert model.preprocessing == DEFAULT_PREPROCESSING
+    assert model.predict([np.full((32, 32, 3), 0.5, np.float32)]).shape == (1, 1000)

@@ -1,4 +1,4 @@
-"""A third-party package registers a control through the `robustsim.controls` entry-point group.
+"""A third-party package registers a control, a model and an evaluator through entry-point groups.
 
 The example plugin (tests/plugins/robustsim_example_plugin) is pip-installed into a temporary
 folder with --target; putting that folder on PYTHONPATH makes its dist-info (and so its entry
@@ -81,6 +81,31 @@ def test_an_experiment_uses_the_plugin_control_by_name(plugin_env: dict[str, str
         rgb = np.asarray(Image.open(output / relative).convert("RGB")).astype(int)
         assert rgb.std() > 0  # a real picture ...
         assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 1 and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 1  # ... in gray
+
+
+def test_an_experiment_uses_the_plugin_model_and_evaluator_by_name(plugin_env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "custom.yaml"
+    config.write_text(
+        textwrap.dedent(EXPERIMENT).replace("  - {type: grayscale, amount: 1.0}\n", "")
+        + "model: {module: mean_colour}\nevaluator: {type: confidence, threshold: 0.0}\n"
+    )
+    output = tmp_path / "out"
+    result = robustsim(plugin_env, "run", str(config), "-o", str(output), "--workers", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    frame = read_results(output / "results")
+    assert len(frame) == 2 and frame["error"].isna().all()
+    assert "true_prob" not in frame.columns  # the classification evaluator's columns are not there ...
+    assert frame["confidence"].between(0.0, 1.0).all() and (frame["confidence"] > 0.001).all()  # ... the plugin's are
+    assert "top-1" in result.stdout and "top-k" not in result.stdout  # summary of the columns that exist
+
+
+def test_plugin_evaluator_options_are_checked_before_rendering(plugin_env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(textwrap.dedent(EXPERIMENT) + "evaluator: {type: confidence, treshold: 2}\nmodel: {module: mean_color}\n")
+    result = robustsim(plugin_env, "validate", str(config))
+    assert result.returncode == 2
+    assert "evaluator.treshold: unknown option; did you mean 'threshold'?" in result.stderr
+    assert "unknown model 'mean_color'; did you mean 'mean_colour'?" in result.stderr
 
 
 def test_without_the_plugin_the_name_is_unknown(tmp_path: Path) -> None:
