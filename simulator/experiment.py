@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from pydantic import ValidationError
 
 from controls.base import Control, ImageControl, SceneControl
@@ -24,7 +25,9 @@ from simulator.assets import (
 )
 from simulator.config import ConfigError, ExperimentConfig, did_you_mean, format_path, parse_config, read_config_file
 from simulator.evaluators.base import Evaluator
+from simulator.measurements import measurement_columns
 from simulator.render.base import RenderSettings
+from simulator.results.schema import measured_columns
 from simulator.scene import Camera, ObjectAsset, Scene, SceneObject
 from simulator.search_space import Dimension, ParameterError, SearchSpace, parse_distribution
 
@@ -57,8 +60,15 @@ class Experiment:
         return self.config.name
 
     def render_settings(self) -> RenderSettings:
-        needed = frozenset().union(*(s.control.required_channels for s in self.steps))
+        """The configured settings plus the channels controls need and segmentation, which tells
+        the background from the object for `background_edge_density` (a cheap extra render pass)."""
+        needed = frozenset({"segmentation"}).union(*(s.control.required_channels for s in self.steps))
         return self.config.render.settings(needed)
+
+    def measured_columns(self) -> dict[str, pa.DataType]:
+        """Columns measured on each render: `simulator.measurements` plus what controls measure."""
+        controls = measured_columns(step.control for step in self.steps)
+        return {**measurement_columns(self.render_settings().channels), **controls}
 
     def make_policy(self) -> Any:
         policy = self.config.policy

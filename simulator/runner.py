@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from simulator.execution.base import Executor
 from simulator.experiment import Experiment
 from simulator.results.reader import existing_ids
-from simulator.results.schema import measured_columns, results_schema
+from simulator.results.schema import results_schema
 from simulator.results.store import ResultsStore
 from simulator.results.writer import ResultsWriter
 from simulator.sample import Sample, sample_seed
@@ -119,7 +119,7 @@ def run_experiment(
     schema = results_schema(
         experiment.space.dimensions,
         _evaluator_columns(experiment),
-        measured_columns(step.control for step in experiment.steps),
+        experiment.measured_columns(),
     )
     image_dir = store.images_dir if experiment.config.output.save_images else None
     keys = [d.key for d in experiment.space.dimensions]

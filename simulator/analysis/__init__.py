@@ -29,6 +29,10 @@ _EXPORTS = {
     "prediction_distribution": "predictions",
     "failure_gallery": "gallery",
     "failure_modes": "modes",
+    "uv_accuracy_map": "surface",
+    "UVAccuracy": "surface",
+    "environment_complexity": "complexity",
+    "complexity_accuracy": "complexity",
     "render_report": "report",
     "write_report": "report",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import matplotlib
 
@@ -10,6 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from simulator.analysis.surface import UVAccuracy  # noqa: E402
 
 
 def _png(figure: plt.Figure) -> bytes:
@@ -61,4 +65,37 @@ def predictions_png(counts: pd.DataFrame, group: str) -> bytes:
     axes.set_xlabel("misclassified samples")
     axes.set_title(f"'{group}' predicted as", fontsize=10)
     axes.xaxis.get_major_locator().set_params(integer=True)
+    return _png(figure)
+
+
+def uv_accuracy_png(uv_map: UVAccuracy, texture: Path | None = None) -> bytes:
+    """Accuracy over texture space (u right, v up), over the object's texture when one is given."""
+    figure, axes = plt.subplots(figsize=(4.2, 3.6))
+    if texture is not None and texture.is_file():
+        with Image.open(texture) as picture:
+            axes.imshow(np.asarray(picture.convert("RGB")), extent=(0, 1, 0, 1))
+    image = axes.imshow(
+        uv_map.accuracy, origin="lower", extent=(0, 1, 0, 1), cmap="RdYlGn", vmin=0, vmax=1, alpha=0.7,
+        interpolation="nearest",
+    )
+    axes.set_xlabel("u")
+    axes.set_ylabel("v")
+    axes.set_title(f"{uv_map.object or 'all objects'}: top-1 when visible ({uv_map.samples} renders)", fontsize=10)
+    figure.colorbar(image, ax=axes, label="top-1 accuracy")
+    return _png(figure)
+
+
+def complexity_png(table: pd.DataFrame) -> bytes:
+    """Per-environment top-1 accuracy (Wilson bars) against background edge density (`environment_complexity`)."""
+    figure, axes = plt.subplots(figsize=(4.6, 3.2))
+    x = table["edge_density"].to_numpy(dtype=float)
+    y = table["top1"].to_numpy(dtype=float)
+    errors = np.vstack([y - table["top1_low"].to_numpy(dtype=float), table["top1_high"].to_numpy(dtype=float) - y])
+    axes.errorbar(x, y, yerr=errors, fmt="o", capsize=3, color="#1f5fa8")
+    for xi, yi, name in zip(x, y, table["environment"], strict=True):
+        axes.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    axes.set_xlabel("background edge density (share of edge pixels)")
+    axes.set_ylabel("top-1 accuracy")
+    axes.set_ylim(0, 1.05)
+    axes.grid(alpha=0.3)
     return _png(figure)

@@ -8,16 +8,21 @@ import tempfile
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from simulator.analysis import plots
+from simulator.analysis.complexity import COLUMN as COMPLEXITY_COLUMN
+from simulator.analysis.complexity import environment_complexity
 from simulator.analysis.effects import rank_controls, sensitivity
 from simulator.analysis.gallery import failure_gallery
 from simulator.analysis.interactions import interaction_table
 from simulator.analysis.loading import evaluated, load, parameter_columns
 from simulator.analysis.modes import failure_modes
 from simulator.analysis.predictions import prediction_distribution
+from simulator.analysis.surface import uv_accuracy_map
 from simulator.analysis.tables import accuracy, environment_summary, object_environment, per_object
+from simulator.assets import builtin_objects
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -84,10 +89,33 @@ def report_context(
         "predictions": predictions.to_dict("records"),
         "prediction_plots": prediction_plots,
         "gallery": gallery_items,
+        "complexity": _complexity(frame) if len(rows) else None,
+        "uv_maps": _uv_maps(frame, rows),
         "modes": failure_modes(frame, controls + ["environment"], bins, method, top=modes).to_dict("records"),
         "bins": bins,
         "method": method,
     }
+
+
+def _complexity(frame: pd.DataFrame) -> dict | None:
+    """Accuracy against background edge density, per environment (when the results record it)."""
+    if COMPLEXITY_COLUMN not in frame.columns or frame[COMPLEXITY_COLUMN].isna().all():
+        return None
+    table = environment_complexity(frame)
+    return {"png": _data_uri(plots.complexity_png(table)), "table": table.to_dict("records")}
+
+
+def _uv_maps(frame: pd.DataFrame, rows: pd.DataFrame) -> list[dict]:
+    """One texture-space accuracy map per object, over the built-in object's texture when there is one."""
+    if "uv_visible" not in frame.columns:
+        return []
+    textures = {name: asset.texture_path for name, asset in builtin_objects().items()}
+    maps = []
+    for name in sorted(rows["object"].unique()):
+        uv_map = uv_accuracy_map(frame, name)
+        if np.isfinite(uv_map.accuracy).any():
+            maps.append({"object": name, "png": _data_uri(plots.uv_accuracy_png(uv_map, textures.get(name)))})
+    return maps
 
 
 def render_report(frame: pd.DataFrame, **options: object) -> str:

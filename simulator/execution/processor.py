@@ -17,10 +17,10 @@ from PIL import Image
 
 from simulator.experiment import Experiment
 from simulator.labels import imagenet_classes
+from simulator.measurements import measure_render
 from simulator.models.loading import LoadedModel, load_model
 from simulator.render.base import Renderer
 from simulator.render.quiet import native_stdout_silenced
-from simulator.results.schema import measured_columns
 from simulator.results.writer import atomic_write_bytes
 from simulator.sample import Sample
 
@@ -56,6 +56,7 @@ class SampleProcessor:
         self.experiment = experiment
         self.image_dir = image_dir
         self.evaluator = experiment.make_evaluator()
+        self._measured_columns = experiment.measured_columns()
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._renderer: Renderer | None = None
         self._model = model
@@ -117,8 +118,8 @@ class SampleProcessor:
         return _Rendered(sample, image, time.perf_counter() - start, image_path, measured=measured)
 
     def _measure(self, channels: dict[str, np.ndarray], sample: Sample) -> dict[str, Any]:
-        """What controls measure on the rendered channels (see `results.schema.measured_columns`)."""
-        measured: dict[str, Any] = {}
+        """Render measurements and what controls measure on the rendered channels (see `results.schema`)."""
+        measured = measure_render(channels)
         for step in self.experiment.steps:
             if step.control.measures:
                 values = step.control.measure(channels, step.values(sample.params))
@@ -145,7 +146,7 @@ class SampleProcessor:
             "environment": sample.environment,
             "renderer": self.experiment.config.render.renderer,
             **sample.params,
-            **{key: None for key in measured_columns(step.control for step in self.experiment.steps)},
+            **{key: None for key in self._measured_columns},
             **rendered.measured,
             "label": list(labels),
             "label_names": [names[i] for i in labels],

@@ -7,11 +7,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from simulator.analysis.surface import uv_accuracy_map
 from simulator.execution.local import LocalExecutor
 from simulator.experiment import load_experiment
+from simulator.measurements import decode_uv_visible
 from simulator.results.reader import read_results
 from simulator.runner import run_experiment
 
@@ -27,7 +30,7 @@ controls:
   - type: camera
     elevation: {choices: [5, 25]}
 policy: {type: random, samples: 3, seed: 7}
-render: {resolution: 64, samples: 4}
+render: {resolution: 64, samples: 4, channels: [rgb, uv]}
 output: {save_images: true}
 """
 
@@ -65,6 +68,19 @@ def test_one_typed_row_per_sample(tiny_run: tuple[Path, pd.DataFrame, subprocess
     assert ((frame["true_prob"] >= 0) & (frame["true_prob"] <= 1)).all()
     assert (frame["render_s"] > 0).all() and (frame["infer_s"] > 0).all()
     assert list(frame["label"].iloc[0]) == [504, 968]
+
+
+def test_every_render_records_background_complexity_and_visible_texture(
+    tiny_run: tuple[Path, pd.DataFrame, subprocess.CompletedProcess],
+) -> None:
+    _output, frame, _result = tiny_run
+    density = frame.groupby("environment")["background_edge_density"].mean()
+    assert density["#d0d0d0"] < 0.005 < density["interior"]  # a flat grey background has no edges; a room has
+    for blob in frame["uv_visible"]:
+        counts = decode_uv_visible(blob)
+        assert 50 < counts.sum() < 64 * 64 and 0 < (counts > 0).mean() < 1  # the mug's pixels, part of its texture
+    surface = uv_accuracy_map(frame, "coffee_mug", min_views=1)
+    assert surface.samples == 6 and np.isfinite(surface.accuracy).any() and np.isnan(surface.accuracy).any()
 
 
 def test_images_saved_when_asked(tiny_run: tuple[Path, pd.DataFrame, subprocess.CompletedProcess]) -> None:
