@@ -29,6 +29,8 @@ _EXPORTS = {
     "prediction_distribution": "predictions",
     "failure_gallery": "gallery",
     "failure_modes": "modes",
+    "query": "sql",
+    "accuracy_sql": "sql",
     "uv_accuracy_map": "surface",
     "UVAccuracy": "surface",
     "environment_complexity": "complexity",

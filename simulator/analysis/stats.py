@@ -61,11 +61,19 @@ def accuracy_table(
         values = df[column][evaluated]
         if values.isna().any():
             raise ValueError(f"{column!r} is missing in {int(values.isna().sum())} rows without an error")
-        counts[column] = values.astype(bool).astype(int).reindex(df.index, fill_value=0)
+        counts[column] = df[column].where(evaluated, False).astype(bool).astype(int)  # failed rows count 0
     if by:
         sums = counts.groupby([df[key] for key in by], dropna=False, observed=True, sort=True).sum().reset_index()
     else:
         sums = counts.sum().to_frame().T
+    return accuracy_from_counts(sums, by, columns, confidence)
+
+
+def accuracy_from_counts(
+    sums: pd.DataFrame, by: Sequence[str], columns: Sequence[str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """The `accuracy_table` layout from per-group counts: `by`, `n`, optional `failed`, and per column the
+    number of correct rows (e.g. aggregated by duckdb out of memory)."""
     table = sums[[*by, *(c for c in ("n", "failed") if c in sums)]].copy()
     for column in columns:
         name = column.removeprefix("correct_")

@@ -18,6 +18,7 @@ from simulator.analysis.loading import load, parameter_columns
 from simulator.analysis.modes import failure_modes
 from simulator.analysis.predictions import prediction_distribution
 from simulator.analysis.report import render_report, write_report
+from simulator.analysis.sql import accuracy_sql, query
 from simulator.analysis.tables import accuracy, environment_summary, object_environment, per_environment, per_object
 
 
@@ -230,3 +231,24 @@ def test_declared_kinds_decide_the_binning(tmp_path: Path) -> None:
     assert sensitivity(data, "orientation.yaw")["condition"].iloc[0] == "orientation.yaw = -40"  # undeclared: per value
     assert binning(pd.Series([1.0, 2.0, 3.0], name="x"), bins=4, kind="discrete").discrete
     assert not binning(pd.Series([1.0, 2.0, 3.0], name="x"), bins=2, kind="continuous").discrete
+
+
+def test_duckdb_accuracy_equals_the_pandas_one(tmp_path: Path) -> None:
+    data = frame()
+    data.loc[3, "error"] = "RuntimeError: boom"
+    (tmp_path / "results").mkdir()
+    data.iloc[:250].to_parquet(tmp_path / "results" / "part-000000.parquet")
+    data.iloc[250:].to_parquet(tmp_path / "results" / "part-000001.parquet")
+    by = ["object", "environment"]
+    expected = accuracy(data, by)
+    found = accuracy_sql(tmp_path, by)
+    pd.testing.assert_frame_equal(found, expected, check_dtype=False)
+    assert found["n"].dtype == "int64" and found["failed"].sum() == 1
+    pd.testing.assert_frame_equal(accuracy_sql(tmp_path), accuracy(data), check_dtype=False)
+    wrong = query(tmp_path, "SELECT pred_top1_name, count(*) AS n FROM results WHERE NOT correct_top1 GROUP BY 1")
+    assert wrong.set_index("pred_top1_name")["n"].to_dict() == {"slug": int((~data["correct_top1"]).sum())}
+
+
+def test_duckdb_query_on_a_folder_without_results_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ResultsNotFoundError, match="no results"):
+        query(tmp_path, "SELECT 1")
