@@ -8,14 +8,14 @@ every declared parameter present (defaults filled in).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from simulator.assets import AssetError, parse_color
-from simulator.scene import Scene
-from simulator.search_space import ParameterError, ParameterSpec, Value
+from simulator.scene import ObjectAsset, Scene
+from simulator.search_space import Distribution, ParameterError, ParameterSpec, Value
 
 Channels = dict[str, np.ndarray]  # "rgb": HxWx3 float32 in [0, 1] (sRGB-encoded), "depth", "segmentation", "uv"
 
@@ -41,6 +41,7 @@ class Control(ABC):
     summary: ClassVar[str]  # one line for `robustsim list controls`
     required_channels: ClassVar[frozenset[str]] = frozenset()  # render channels the control reads
     measures: ClassVar[dict[str, str]] = {}  # quantity -> kind, logged as columns `<name>.<quantity>`
+    notes: ClassVar[str] = ""  # more for docs/controls.md (markdown), under the summary
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -59,6 +60,12 @@ class Control(ABC):
     def measure(self, channels: Channels, values: Mapping[str, Any]) -> dict[str, Any]:
         """Quantities (the keys of `measures`) read off the rendered channels before image controls."""
         return {}
+
+    def check(self, objects: Sequence[ObjectAsset], distributions: Mapping[str, Distribution]) -> list[str]:
+        """Problems (messages) with this control on `objects` with these parameter distributions (by
+        parameter name; parameters that failed their own checks are missing), reported when an
+        experiment loads; none by default."""
+        return []
 
 
 class SceneControl(Control):

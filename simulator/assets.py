@@ -13,6 +13,11 @@ An object is a folder with an `object.yaml`:
       roughness: 0.5
       metallic: 0.0
       texture: texture.png      # image on the mesh's UVs
+    interior:                   # optional: a container's inside, which the liquid control fills
+      axis: [-0.15, 0.0]        # x, y of its vertical axis, in the normalized object's units
+      radius: 0.31              # (largest side 1, z up, bounding box centred; scaled by `size`)
+      floor: -0.34              # height of the inner bottom
+      rim: 0.40                 # height of the brim
 
 An environment is an HDRI file (.exr/.hdr), the name of one of Blender's bundled HDRIs
 (e.g. `interior`), or a solid colour (`color: [r, g, b]` or `'#rrggbb'`).
@@ -21,6 +26,7 @@ An environment is an HDRI file (.exr/.hdr), the name of one of Blender's bundled
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,7 +36,7 @@ from typing import Any
 import yaml
 
 from simulator.labels import resolve_label
-from simulator.scene import Environment, ObjectAsset
+from simulator.scene import Environment, Interior, ObjectAsset
 
 MESH_SUFFIXES = (".ply", ".obj", ".glb", ".gltf", ".blend")
 HDRI_SUFFIXES = (".exr", ".hdr")
@@ -68,7 +74,7 @@ def load_object(folder: Path) -> ObjectAsset:
 
 def object_from_spec(spec: dict[str, Any], folder: Path, source: str) -> ObjectAsset:
     """An ObjectAsset from an object description (`source` names where it came from in errors)."""
-    allowed = {"name", "mesh", "labels", "size", "up_axis", "front_yaw", "material"}
+    allowed = {"name", "mesh", "labels", "size", "up_axis", "front_yaw", "material", "interior"}
     unknown = set(spec) - allowed
     if unknown:
         raise AssetError(f"{source}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -105,7 +111,28 @@ def object_from_spec(spec: dict[str, Any], folder: Path, source: str) -> ObjectA
         roughness=float(material.get("roughness", 0.5)),
         metallic=float(material.get("metallic", 0.0)),
         texture_path=texture_path,
+        interior=parse_interior(spec["interior"], source) if spec.get("interior") is not None else None,
     )
+
+
+def parse_interior(value: Any, source: str) -> Interior:
+    """An `interior` mapping {axis: [x, y], radius, floor, rim} (see the module docstring)."""
+    keys = ("axis", "radius", "floor", "rim")
+    if not isinstance(value, dict) or set(value) != set(keys):
+        raise AssetError(f"{source}: interior must be a mapping with exactly the keys {', '.join(keys)}")
+    axis, numbers = value["axis"], [value[key] for key in keys[1:]]
+    if not (isinstance(axis, list) and len(axis) == 2 and all(_is_number(c) for c in axis)):
+        raise AssetError(f"{source}: interior.axis must be [x, y] (finite numbers), got {axis!r}")
+    if not all(_is_number(n) for n in numbers):
+        raise AssetError(f"{source}: interior radius, floor and rim must be finite numbers, got {numbers}")
+    try:
+        return Interior((float(axis[0]), float(axis[1])), *(float(n) for n in numbers))
+    except ValueError as error:
+        raise AssetError(f"{source}: interior: {error}") from None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def bundled_hdri_dir() -> Path:

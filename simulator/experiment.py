@@ -115,6 +115,7 @@ def resolve_experiment(config: ExperimentConfig, source: str) -> Experiment:
     objects = _resolve_objects(config.objects, problems)
     environments = _resolve_environments(config.environments, problems)
     steps = _resolve_controls(config.controls, problems)
+    _check_controls(steps, objects, config.controls, problems)
     space = SearchSpace(tuple(d for step in steps for d in step.dimensions))
     policy_class = _resolve_policy(config, space, problems)
     evaluator_class = _resolve_evaluator(config, problems)
@@ -247,6 +248,21 @@ def _control_dimensions(
             continue
         dimensions.append(Dimension(f"{name}.{spec.name}", spec, distribution))
     return tuple(dimensions)
+
+
+def _check_controls(
+    steps: tuple[ControlStep, ...],
+    objects: dict[str, ObjectAsset],
+    entries: list[dict[str, Any]],
+    problems: list[tuple[str, str]],
+) -> None:
+    """Each control's own load-time checks (`Control.check`) of the objects and its parameters."""
+    names = [str(entry.get("name", entry.get("type"))) for entry in entries]
+    for step in steps:
+        control = step.control
+        distributions = {d.spec.name: d.distribution for d in step.dimensions}  # the valid parameters
+        for message in control.check(tuple(objects.values()), distributions):
+            problems.append((f"controls[{names.index(control.name)}]", message))
 
 
 def _check_order(steps: list[ControlStep], problems: list[tuple[str, str]]) -> None:

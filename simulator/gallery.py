@@ -31,12 +31,14 @@ LABEL_HEIGHT = 14
 
 @dataclass(frozen=True)
 class Sweep:
-    """Which parameter a control's strip varies, and over what (None: its declared bounds/choices)."""
+    """Which parameter a control's strip varies, and over what (None: its declared bounds/choices);
+    `setup`: controls (YAML entries) placed before it, when the defaults would not show its effect."""
 
     parameter: str
     low: float | None = None
     high: float | None = None
     choices: tuple[Value, ...] | None = None
+    setup: tuple[dict[str, Value], ...] = ()
 
 
 # The most telling parameter per built-in control, over a range that shows something (declared
@@ -57,6 +59,10 @@ SWEEPS: dict[str, Sweep] = {
     ),
     "depth_fog": Sweep("severity", 1, 5),
     "defocus": Sweep("severity", 1, 5),
+    "liquid": Sweep(
+        "mix", choices=("none", "water", "milk", "latte", "coffee"),
+        setup=({"type": "camera", "elevation": 50.0, "distance": 1.8},),  # the default view misses the inside
+    ),
 }
 
 
@@ -95,14 +101,20 @@ def format_value(value: Value) -> str:
 
 
 def render_frame(
-    renderers: RendererPool, name: str, values: dict[str, Value], resolution: int, samples: int
+    renderers: RendererPool,
+    name: str,
+    values: dict[str, Value],
+    resolution: int,
+    samples: int,
+    setup: Sequence[dict[str, Value]] = (),
 ) -> np.ndarray:
-    """HxWx3 uint8: the mug with control `name` set to `values` (others default), as a run renders it."""
+    """HxWx3 uint8: the mug with control `name` set to `values` (others default), after the `setup`
+    controls, as a run renders it."""
     raw = {
         "name": "gallery",
         "objects": [OBJECT],
         "environments": [ENVIRONMENT],
-        "controls": [{"type": name, **values}],
+        "controls": [*setup, {"type": name, **values}],
         "policy": {"type": "random", "samples": 1},
         "render": {"resolution": resolution, "samples": samples},
     }
@@ -140,6 +152,11 @@ def _allowed(spec: ParameterSpec) -> str:
     return f"any {spec.kind}"
 
 
+def _entry(entry: dict[str, Value]) -> str:
+    """A controls-list entry in YAML flow style, e.g. `{type: camera, elevation: 50}`."""
+    return "`{" + ", ".join(f"{key}: {format_value(value)}" for key, value in entry.items()) + "}`"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -174,6 +191,8 @@ def write_gallery(
             control = registry.lookup("controls", name)
             kind = "image control (applied after rendering)" if _is_image(control) else "scene control"
             lines += [f"## {name}", "", f"{control.summary} ({kind}).", ""]
+            if getattr(control, "notes", ""):
+                lines += [control.notes, ""]
             needs = sorted(getattr(control, "required_channels", ()))
             if needs:
                 lines += [f"Reads the {', '.join(needs)} channel(s), rendered automatically.", ""]
@@ -195,12 +214,16 @@ def write_gallery(
             spec = control.parameter(sweep.parameter)
             values = sweep_values(sweep, spec, steps)
             progress(f"{name}: {sweep.parameter} = {', '.join(map(format_value, values))}")
-            frames = [render_frame(renderers, name, {sweep.parameter: v}, resolution, samples) for v in values]
+            frames = [
+                render_frame(renderers, name, {sweep.parameter: v}, resolution, samples, sweep.setup) for v in values
+            ]
             labels = [f"{format_value(v)}{spec.unit if spec.unit and isinstance(v, int | float) else ''}" for v in values]
             picture = images / f"{name}.png"
             strip(frames, labels).save(picture, optimize=True)
             link = Path(os.path.relpath(picture, output.parent)).as_posix()
-            lines += [f"`{sweep.parameter}` from left to right:", "", f"![{name}: {sweep.parameter}]({link})", ""]
+            after = "".join(f" (after {_entry(entry)})" for entry in sweep.setup)
+            lines += [f"`{sweep.parameter}` from left to right{after}:", ""]
+            lines += [f"![{name}: {sweep.parameter}]({link})", ""]
     finally:
         renderers.close()
     output.write_text("\n".join(lines))

@@ -68,6 +68,7 @@ class ObjectAsset:
     roughness: float = 0.5
     metallic: float = 0.0
     texture_path: Path | None = None  # image texture on the mesh's UVs, if any
+    interior: Interior | None = None  # a container's inside (a liquid can fill it), if any
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class Scene:
     lights: tuple[Light, ...] = ()  # added lamps (the environment lights the scene too)
     sky: Sky | None = None  # a daylight sky that replaces the environment's HDRI or colour
     occluders: tuple[Occluder, ...] = ()  # shapes between camera and object (segmentation index 2)
+    liquid: Liquid | None = None  # fills the object's interior (segmentation index 1, part of the object)
 
     def with_object(self, **changes: object) -> Scene:
         return replace(self, object=replace(self.object, **changes))
@@ -341,3 +343,57 @@ class Occluder:
         matrix[:3, :3] = rotation_matrix(self.rotation) @ np.diag(self.scale)
         matrix[:3, 3] = self.location
         return matrix
+
+
+# --- liquid in a container ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interior:
+    """A container's inside: a vertical cylinder in the object's normalized frame.
+
+    Units are those of the normalized object with a largest side of 1 (renderers multiply by
+    `ObjectAsset.size`), after `up_axis` and `front_yaw`: z up, the bounding box centred on the
+    origin. `axis` is the (x, y) of the cylinder's axis, `floor` and `rim` the heights of the inner
+    bottom and of the brim.
+    """
+
+    axis: tuple[float, float]
+    radius: float
+    floor: float
+    rim: float
+
+    def __post_init__(self) -> None:
+        if not self.radius > 0:
+            raise ValueError(f"interior radius must be > 0, got {self.radius}")
+        if not self.rim > self.floor:
+            raise ValueError(f"interior rim ({self.rim}) must be above its floor ({self.floor})")
+
+
+@dataclass(frozen=True)
+class Liquid:
+    """What fills the object's `Interior`, renderer-neutral.
+
+    `fill` is the liquid's height as a fraction of the interior's depth (0 < fill <= 1). `water`,
+    `milk` and `coffee` are the mixture's fractions (each >= 0, summing to 1). `color` (linear RGB)
+    and `opacity` (0: clear like water, 1: opaque) are the mixture's look, which renderers realize:
+    a smooth liquid surface (IOR 1.33) that transmits `1 - opacity` of the light tinted by `color`
+    and scatters the rest diffusely with albedo `color`.
+    """
+
+    fill: float
+    water: float
+    milk: float
+    coffee: float
+    color: Vec3
+    opacity: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.fill <= 1.0:
+            raise ValueError(f"liquid fill must be in (0, 1], got {self.fill}")
+        fractions = (self.water, self.milk, self.coffee)
+        if min(fractions) < 0.0 or abs(sum(fractions) - 1.0) > 1e-9:
+            raise ValueError(f"liquid fractions (water, milk, coffee) must be >= 0 and sum to 1, got {fractions}")
+        if not 0.0 <= self.opacity <= 1.0 or not all(0.0 <= c <= 1.0 for c in self.color):
+            raise ValueError(f"liquid color {self.color} and opacity {self.opacity} must be in [0, 1]")
+

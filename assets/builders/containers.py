@@ -138,6 +138,7 @@ def coffee_mug(folder: Path) -> None:
             f"  rim height z: {rim_z:.4f}   ({H * scale:.4f} above the base; base at z = {bottom_z:.4f})",
             f"  interior depth: {rim_z - floor_z:.4f}; the floor curves into the wall, radius {MUG_FILLET * scale:.4f}",
         ],
+        interior={"axis": (axis_x, axis_y), "radius": inner_radius, "floor": floor_z, "rim": rim_z},
     )
 
 

@@ -29,9 +29,11 @@ def write_object(
     roughness: float = 0.5,
     metallic: float = 0.0,
     notes: list[str] = (),
+    interior: dict[str, float | tuple[float, float]] | None = None,
 ) -> None:
     """Write the object's files. `texture` is an (H, W, 3) sRGB image in [0, 1]; `base_color`
-    (linear RGB) is what renderers use where there is no texture. `notes` become comments."""
+    (linear RGB) is what renderers use where there is no texture. `notes` become comments;
+    `interior` ({axis: (x, y), radius, floor, rim}) is written with 4 decimals."""
     folder = Path(folder)
     write_ply(folder / MESH_FILE, mesh)
     if texture is not None:
@@ -54,4 +56,9 @@ def write_object(
     lines += [f"  roughness: {_number(roughness)}", f"  metallic: {_number(metallic)}"]
     if texture is not None:
         lines.append(f"  texture: {TEXTURE_FILE}")
+    if interior is not None:
+        lines.append("interior:")
+        for key, value in interior.items():
+            text = f"[{', '.join(f'{v:.4f}' for v in value)}]" if isinstance(value, tuple) else f"{value:.4f}"
+            lines.append(f"  {key}: {text}")
     (folder / "object.yaml").write_text("\n".join(lines) + "\n")
