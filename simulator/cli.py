@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from simulator import registry
@@ -46,7 +47,7 @@ def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., 
         try:
             return command(*args, **kwargs)
         except USER_ERRORS as error:
-            console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+            console.print(f"[bold red]error:[/] {escape(str(error))}", markup=True, highlight=False)
             sys.exit(2)
 
     return wrapper

@@ -179,6 +179,15 @@ def test_validate_command_prints_message_without_traceback(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_validate_command_prints_square_brackets_verbatim(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "controls: [{type: orientation, yaw: {min: 10, max: 5}}]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert "controls[0].yaw" in result.stderr and "[-360.0, 360.0]" in result.stderr  # not eaten as markup
+
+
 def test_validate_command_accepts_valid_file(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "simulator", "validate", str(write(tmp_path, VALID))],
