@@ -86,6 +86,7 @@ def validate(config: Path) -> None:
     help="run on an existing Dask cluster (e.g. tcp://head:8786) instead of a local one; default: cluster.address",
 )
 @click.option("--max-failures", type=click.IntRange(min=0), help="stop the run once more than N samples have failed")
+@click.option("--retry-failed", is_flag=True, help="render again the samples that failed in earlier runs (else they count as done)")
 @user_errors_without_traceback
 def run(
     config: Path,
@@ -94,6 +95,7 @@ def run(
     workers: int | None,
     scheduler: str | None,
     max_failures: int | None,
+    retry_failed: bool,
 ) -> None:
     """Render, judge and log every sample of an experiment (resumes where a previous run stopped).
 
@@ -113,7 +115,8 @@ def run(
     try:
         with InterruptWatch() as interrupt:
             outcome = run_experiment(
-                experiment, output, executor, progress, batch_size, max_failures, lambda: interrupt.requested
+                experiment, output, executor, progress, batch_size, max_failures, lambda: interrupt.requested,
+                retry_failed=retry_failed,
             )
     except KeyboardInterrupt:
         progress.stop()
@@ -129,7 +132,8 @@ def run(
     results = read_results(outcome.results_dir)
     _print_accuracy(results, getattr(experiment.make_evaluator(), "topk", None))
     console.print(
-        f"Rendered {outcome.rendered} samples ({outcome.failed} failed), skipped {outcome.skipped} already done.\n"
+        f"Rendered {outcome.rendered} samples ({outcome.failed} failed{_retried(outcome.retried)}), "
+        f"skipped {outcome.skipped} already done.\n"
         f"Results: [bold]{outcome.results_dir}[/] (Parquet; pandas.read_parquet reads the folder)"
     )
 
@@ -249,6 +253,10 @@ def _describe(experiment: Experiment) -> None:
         f"  render {settings.width}x{settings.height} px, {settings.samples} spp on {settings.device}, "
         f"channels {', '.join(settings.channels)}"
     )
+
+
+def _retried(count: int) -> str:
+    return f"; {count} of them failed before and were retried" if count else ""
 
 
 def _print_accuracy(results: Any, topk: int | None) -> None:

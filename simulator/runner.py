@@ -13,7 +13,7 @@ from simulator.experiment import Experiment
 from simulator.results.reader import existing_ids
 from simulator.results.schema import results_schema
 from simulator.results.store import ResultsStore
-from simulator.results.writer import ResultsWriter
+from simulator.results.writer import ResultsWriter, drop_failed_rows
 from simulator.sample import Sample, sample_seed
 
 DEFAULT_BATCH_SIZE = 16  # samples per task: one scene set-up and one model batch
@@ -55,6 +55,7 @@ class RunOutcome:
     skipped: int
     rendered: int = 0
     failed: int = 0
+    retried: int = 0  # failed rows removed to render again (`retry_failed`)
 
 
 def plan_run(experiment: Experiment, done_ids: set[str] | frozenset[str] = frozenset()) -> RunPlan:
@@ -101,19 +102,24 @@ def run_experiment(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_failures: int | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
+    retry_failed: bool = False,
 ) -> RunOutcome:
     """Render and judge every sample not yet in `output_dir`; rows are saved as batches finish.
 
     Each id is written once even if an executor delivers a batch twice (a retry). Interrupting
     (Ctrl-C), or more than `max_failures` failed samples (TooManyFailuresError), keeps every row
     that finished. `stop_requested` is asked after each batch; when it says yes the run stops
-    with KeyboardInterrupt (an interrupt that something below swallowed).
+    with KeyboardInterrupt (an interrupt that something below swallowed). Failed samples count as
+    done, unless `retry_failed`: then their rows are removed first and they are rendered again.
     """
     store = ResultsStore(output_dir)
     store.prepare(experiment.config.model_dump(mode="json"))
+    retried = drop_failed_rows(store.results_dir) if retry_failed else 0
     plan = plan_run(experiment, existing_ids(store.results_dir))
     todo = plan.todo
-    outcome = RunOutcome(store.directory, store.results_dir, len(plan.samples), len(plan.samples) - len(todo))
+    outcome = RunOutcome(
+        store.directory, store.results_dir, len(plan.samples), len(plan.samples) - len(todo), retried=retried
+    )
     if progress is not None:
         progress.start(plan)
     schema = results_schema(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
@@ -65,3 +66,24 @@ class ResultsWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def drop_failed_rows(directory: Path) -> int:
+    """Remove the rows whose `error` is set from every part (each part rewritten atomically; a part
+    left empty is deleted), so that a resumed run renders those samples again. Returns how many."""
+    dropped = 0
+    for part in sorted(Path(directory).glob("part-*.parquet")):
+        errors = pq.read_table(part, columns=["error"]).column("error")
+        failed = errors.null_count < len(errors)
+        if not failed:
+            continue
+        table = pq.read_table(part)
+        kept = table.filter(pc.is_null(table.column("error")))
+        dropped += table.num_rows - kept.num_rows
+        if kept.num_rows == 0:
+            part.unlink()
+            continue
+        temporary = part.with_name(f".{part.name}.{uuid.uuid4().hex[:8]}.tmp")
+        pq.write_table(kept, temporary, compression="zstd")
+        os.replace(temporary, part)
+    return dropped

@@ -35,6 +35,11 @@ output: {save_images: true}
 """
 
 
+CUBE_OBJ = "".join(f"v {x} {y} {z}\n" for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)) + (
+    "f 1 2 4 3\nf 5 7 8 6\nf 1 5 6 2\nf 3 4 8 7\nf 1 3 7 5\nf 2 6 8 4\n"
+)
+
+
 def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
@@ -123,3 +128,12 @@ def test_a_failing_sample_is_a_row_not_a_crash(tmp_path: Path) -> None:
     failed = frame[frame["object"] == "broken"]
     assert failed["error"].notna().all() and failed["pred_top1"].isna().all()
     assert frame[frame["object"] == "coffee_mug"]["error"].isna().all()
+
+    (broken / "mesh.obj").write_text(CUBE_OBJ)  # the user mends the asset
+    again = run_experiment(load_experiment(config), tmp_path / "out", LocalExecutor())
+    assert (again.rendered, again.skipped) == (0, 4)  # failed samples count as done ...
+    retried = run_experiment(load_experiment(config), tmp_path / "out", LocalExecutor(), retry_failed=True)
+    assert (retried.retried, retried.rendered, retried.failed, retried.skipped) == (2, 2, 0, 2)  # ... unless retried
+    mended = read_results(tmp_path / "out" / "results")
+    assert len(mended) == 4 and mended["id"].is_unique and mended["error"].isna().all()
+    assert set(mended["id"]) == set(frame["id"])
