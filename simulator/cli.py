@@ -190,6 +190,41 @@ def report(results: Path, output: Path, bins: int, binning: str) -> None:
     console.print(f"Report: [bold]{written}[/]")
 
 
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (0.0.0.0: every interface)")
+@click.option("--port", type=click.IntRange(0, 65535), default=8050, show_default=True, help="port (0: a free one)")
+@click.option("--bins", type=click.IntRange(min=1), default=4, show_default=True, help="bins per continuous parameter")
+@click.option(
+    "--binning",
+    type=click.Choice(["quantile", "width"]),
+    default="quantile",
+    show_default=True,
+    help="quantile (equal-count) or equal-width bins for continuous parameters",
+)
+@user_errors_without_traceback
+def dashboard(results: Path, host: str, port: int, bins: int, binning: str) -> None:
+    """Serve an interactive dashboard of a results folder (RESULTS: the -o folder of `run`).
+
+    Heat maps over any two parameters with sliders for others, per-object and per-environment
+    accuracy, the renders of any cell and a failure gallery; new part files of a running experiment
+    appear as they are written. Ctrl-C stops it.
+    """
+    from simulator.dashboard.server import DashboardServer
+
+    try:
+        server = DashboardServer(results, host, port, bins=bins, method=binning)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    console.print(f"Dashboard: [bold]{server.url}[/] (Ctrl-C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Dashboard stopped.")
+    finally:
+        server.server_close()
+
+
 @main.command(name="list")
 @click.argument("what", type=click.Choice(["objects", "environments", "controls", "policies"]))
 def list_(what: str) -> None:
