@@ -15,6 +15,7 @@ class Background(SceneControl):
     """The environment itself is chosen by the experiment's `environments:` list."""
 
     summary = "Rotate and dim the environment (HDRI) or replace it with a solid colour"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("rotation", "float", 0.0, "turn the environment about the vertical axis", "deg", (-360.0, 360.0)),
         ParameterSpec("strength", "float", 1.0, "environment brightness multiplier", "x", (0.0, 100.0)),

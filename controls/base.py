@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from simulator.assets import AssetError, parse_color
+from simulator.render.base import RENDERERS
 from simulator.scene import ObjectAsset, Scene
 from simulator.search_space import Distribution, ParameterError, ParameterSpec, Value
 
@@ -39,9 +40,20 @@ class Control(ABC):
 
     parameters: ClassVar[tuple[ParameterSpec, ...]]
     summary: ClassVar[str]  # one line for `robustsim list controls`
+    notes: ClassVar[str] = ""  # more for docs/controls.md (markdown), under the summary
     required_channels: ClassVar[frozenset[str]] = frozenset()  # render channels the control reads
     measures: ClassVar[dict[str, str]] = {}  # quantity -> kind, logged as columns `<name>.<quantity>`
-    notes: ClassVar[str] = ""  # more for docs/controls.md (markdown), under the summary
+    renderers: ClassVar[tuple[str, ...]] = RENDERERS  # renderers that can realize this control
+
+    def check_renderer(self, renderer: str, distributions: Mapping[str, Distribution]) -> list[str]:
+        """Why this control, with these parameter distributions (by name), cannot run on `renderer`
+        (messages, checked when an experiment loads); empty when it can."""
+        if renderer in self.renderers:
+            return []
+        return [
+            f"control {self.name!r} (type {type(self).__name__}) cannot be rendered by renderer {renderer!r}; "
+            f"it supports: {', '.join(self.renderers)} (set render.renderer to one of those, or drop the control)"
+        ]
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -57,19 +69,22 @@ class Control(ABC):
     def defaults(cls) -> dict[str, Value]:
         return {spec.name: spec.default for spec in cls.parameters}
 
-    def measure(self, channels: Channels, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Quantities (the keys of `measures`) read off the rendered channels before image controls."""
-        return {}
-
     def check(self, objects: Sequence[ObjectAsset], distributions: Mapping[str, Distribution]) -> list[str]:
         """Problems (messages) with this control on `objects` with these parameter distributions (by
         parameter name; parameters that failed their own checks are missing), reported when an
         experiment loads; none by default."""
         return []
 
+    def measure(self, channels: Channels, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Quantities (the keys of `measures`) read off the rendered channels before image controls."""
+        return {}
+
 
 class SceneControl(Control):
-    """A control applied before rendering."""
+    """A control applied before rendering. Renderers must realize what it changes in the scene, so
+    a scene control lists the renderers it was checked with (Blender only unless it says more)."""
+
+    renderers: ClassVar[tuple[str, ...]] = ("blender",)
 
     @abstractmethod
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:

@@ -12,6 +12,7 @@ from simulator.search_space import ParameterSpec
 
 class CameraControl(SceneControl):
     summary = "Orbit the camera around the object and set its lens (zoom, focal length, depth of field)"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("azimuth", "float", 0.0, "angle around the object; 0 faces its front", "deg", (-360.0, 360.0)),
         ParameterSpec("elevation", "float", 10.0, "angle above the horizon", "deg", (-89.0, 89.0)),
@@ -42,6 +43,7 @@ class InFrame(SceneControl):
     """
 
     summary = "Place the object's centre at a position in the frame (-1..1 edge to edge, 0 centred)"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("x", "float", 0.0, "horizontal position, -1 left edge, 1 right edge", "", (-1.0, 1.0)),
         ParameterSpec("y", "float", 0.0, "vertical position, -1 bottom edge, 1 top edge", "", (-1.0, 1.0)),

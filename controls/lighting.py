@@ -15,9 +15,10 @@ from typing import Any
 
 from controls.base import SceneControl
 from simulator.scene import Light, Scene, Sky, orbit_point
-from simulator.search_space import ParameterError, ParameterSpec
+from simulator.search_space import Discrete, Distribution, ParameterError, ParameterSpec
 
 Vec3 = tuple[float, float, float]
+MITSUBA_KINDS = ("point", "spot")  # lamp kinds the Mitsuba renderer realizes
 
 
 def blackbody_rgb(kelvin: float) -> Vec3:
@@ -51,6 +52,7 @@ class Lighting(SceneControl):
     `temperature: 0` the hue/saturation/value colour."""
 
     summary = "Add a point, area or spot light around the object (power, colour, direction, distance)"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("kind", "str", "point", "lamp type", "", choices=("point", "area", "spot")),
         ParameterSpec("power", "float", 100.0, "emitted power (0 turns the lamp off)", "W", (0.0, 100000.0)),
@@ -67,6 +69,20 @@ class Lighting(SceneControl):
                       (0.0, 100.0)),
         ParameterSpec("spot_angle", "float", 45.0, "spot cone's full angle", "deg", (1.0, 180.0)),
     )
+
+    def check_renderer(self, renderer: str, distributions: Mapping[str, Distribution]) -> list[str]:
+        """Mitsuba realizes point and spot lamps (as delta lights: `size` gives no soft shadows)."""
+        if renderer != "mitsuba":
+            return super().check_renderer(renderer, distributions)
+        kind = distributions["kind"]
+        kinds = kind.choices if isinstance(kind, Discrete) else (kind.value,)  # a str: Fixed or Discrete
+        unsupported = [str(value) for value in kinds if value not in MITSUBA_KINDS]
+        if not unsupported:
+            return []
+        return [
+            f"control {self.name!r} (type Lighting): kind {', '.join(unsupported)} cannot be rendered by renderer "
+            f"'mitsuba'; with mitsuba the kind may be: {', '.join(MITSUBA_KINDS)}"
+        ]
 
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:
         if values["temperature"] > 0:

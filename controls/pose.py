@@ -12,6 +12,7 @@ from simulator.search_space import ParameterSpec
 
 class Orientation(SceneControl):
     summary = "Rotate the object: yaw about its up axis, pitch towards the camera, roll in the image plane"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("yaw", "float", 0.0, "rotation about the vertical axis", "deg", (-360.0, 360.0)),
         ParameterSpec("pitch", "float", 0.0, "tilt towards (+) or away from the default camera", "deg", (-360.0, 360.0)),
@@ -25,6 +26,7 @@ class Orientation(SceneControl):
 
 class Position(SceneControl):
     summary = "Move the object in the world (x right, y away from the default camera, z up)"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("x", "float", 0.0, "offset along world X", "m", (-10.0, 10.0)),
         ParameterSpec("y", "float", 0.0, "offset along world Y", "m", (-10.0, 10.0)),
@@ -38,6 +40,7 @@ class Position(SceneControl):
 
 class Scale(SceneControl):
     summary = "Scale the object uniformly"
+    renderers = ("blender", "mitsuba")
     parameters = (ParameterSpec("factor", "float", 1.0, "size multiplier", "x", (0.01, 100.0)),)
 
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:

@@ -12,10 +12,11 @@ from typing import Any
 from controls.base import SceneControl, check_color_or_empty
 from simulator.assets import parse_color
 from simulator.scene import SURFACE_PATTERNS, Scene, Surface
-from simulator.search_space import ParameterError, ParameterSpec, Value
+from simulator.search_space import Discrete, Distribution, ParameterError, ParameterSpec, Value
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".tga", ".webp")
 PATTERNS = (*(p for p in SURFACE_PATTERNS if p != "image"), "image", "keep_original")
+MITSUBA_PATTERNS = ("image", "keep_original")  # what the Mitsuba renderer realizes
 
 
 def _check_image(value: Value) -> None:
@@ -35,6 +36,7 @@ class Texture(SceneControl):
     and then the colour/roughness/metallic adjustments do not apply."""
 
     summary = "Replace the object's surface: animal/wood/marble/checker/noise patterns or an image"
+    renderers = ("blender", "mitsuba")
     parameters = (
         ParameterSpec("pattern", "str", "keep_original", "the new surface", "", choices=PATTERNS),
         ParameterSpec("scale", "float", 1.0, "pattern repetitions per metre (per UV unit for images)", "x",
@@ -50,6 +52,21 @@ class Texture(SceneControl):
         ParameterSpec("roughness", "float", -1.0, "surface roughness; -1 keeps the pattern's", "", (-1.0, 1.0)),
         ParameterSpec("metallic", "float", -1.0, "metalness; -1 keeps the pattern's", "", (-1.0, 1.0)),
     )
+
+    def check_renderer(self, renderer: str, distributions: Mapping[str, Distribution]) -> list[str]:
+        """Mitsuba realizes image surfaces only: the procedural patterns are Blender shader nodes."""
+        if renderer != "mitsuba":
+            return super().check_renderer(renderer, distributions)
+        pattern = distributions["pattern"]
+        values = pattern.choices if isinstance(pattern, Discrete) else (pattern.value,)  # a str: Fixed or Discrete
+        procedural = [str(value) for value in values if value not in MITSUBA_PATTERNS]
+        if not procedural:
+            return []
+        return [
+            f"control {self.name!r} (type Texture): pattern {', '.join(procedural)} cannot be rendered by "
+            f"renderer 'mitsuba' (procedural patterns are Blender shader nodes); with mitsuba the pattern "
+            f"may be: {', '.join(MITSUBA_PATTERNS)}"
+        ]
 
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:
         pattern = values["pattern"]

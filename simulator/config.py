@@ -55,7 +55,7 @@ class StrictModel(BaseModel):
 
 
 class RenderConfig(StrictModel):
-    renderer: Literal["blender"] = "blender"
+    renderer: Literal["blender", "mitsuba"] = "blender"
     resolution: int | tuple[int, int] = 224  # square size, or [width, height]
     samples: int = Field(16, ge=1, le=65536)
     adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0)
@@ -74,10 +74,20 @@ class RenderConfig(StrictModel):
             raise ValueError("each side must be between 8 and 8192 pixels")
         return value
 
+    @model_validator(mode="after")
+    def _renderer_options(self) -> RenderConfig:
+        if self.renderer == "mitsuba" and (self.denoise or self.adaptive_threshold > 0):
+            raise ValueError(
+                "renderer mitsuba has no denoiser or adaptive sampling: set denoise: false and "
+                "adaptive_threshold: 0, or use renderer: blender"
+            )
+        return self
+
     def settings(self, extra_channels: frozenset[str] = frozenset()) -> RenderSettings:
         width, height = (self.resolution, self.resolution) if isinstance(self.resolution, int) else self.resolution
         wanted = {"rgb", *self.channels, *extra_channels}
         return RenderSettings(
+            renderer=self.renderer,
             width=width,
             height=height,
             samples=self.samples,

@@ -20,6 +20,7 @@ from simulator.labels import imagenet_classes
 from simulator.measurements import measure_render
 from simulator.models.loading import LoadedModel, load_model
 from simulator.render.base import Renderer
+from simulator.render.pool import renderer_class
 from simulator.render.quiet import native_stdout_silenced
 from simulator.results.writer import atomic_write_bytes
 from simulator.sample import Sample
@@ -38,9 +39,8 @@ class _Rendered:
 
 
 def _create_renderer(experiment: Experiment) -> Renderer:
-    from simulator.render.blender import BlenderRenderer  # bpy is heavy: import only where rendering happens
-
-    return BlenderRenderer(experiment.render_settings())
+    settings = experiment.render_settings()
+    return renderer_class(settings.renderer)(settings)  # imports bpy or mitsuba only here, where rendering happens
 
 
 def _encode_png(image: np.ndarray) -> bytes:

@@ -13,10 +13,13 @@ from simulator.scene import Scene
 Channel = Literal["rgb", "depth", "segmentation", "uv"]
 CHANNELS: tuple[Channel, ...] = ("rgb", "depth", "segmentation", "uv")
 Device = Literal["cpu", "cuda", "optix", "auto"]
+RendererName = Literal["blender", "mitsuba"]
+RENDERERS: tuple[RendererName, ...] = ("blender", "mitsuba")
 
 
 @dataclass(frozen=True)
 class RenderSettings:
+    renderer: RendererName = "blender"  # which Renderer realizes scenes (see RendererPool)
     width: int = 224
     height: int = 224
     samples: int = 16  # path-tracing samples per pixel
@@ -27,6 +30,13 @@ class RenderSettings:
     threads: int = 0  # CPU render threads; 0 lets the renderer use every core
     channels: tuple[Channel, ...] = ("rgb",)
     dither: float = 1.0  # noise (in 8-bit steps) added before quantizing rgb to 8 bits; 0 rounds
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """Blender's "Standard" view: clip to [0, 1], then the piecewise sRGB curve (float32)."""
+    x = np.clip(linear, 0.0, 1.0, dtype=np.float32)
+    curve = np.float32(1.055) * x ** np.float32(1 / 2.4) - np.float32(0.055)
+    return np.where(x <= 0.0031308, x * np.float32(12.92), curve)
 
 
 def quantize_8bit(rgb: np.ndarray, dither: float, seed: int) -> np.ndarray:

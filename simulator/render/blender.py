@@ -62,7 +62,7 @@ import numpy as np
 import OpenEXR
 from mathutils import Matrix
 
-from simulator.render.base import Renderer, RenderSettings, quantize_8bit
+from simulator.render.base import Renderer, RenderSettings, quantize_8bit, srgb_encode
 from simulator.scene import (
     Camera,
     Environment,
@@ -626,13 +626,6 @@ def _unpremultiplied_uv(coverage: np.ndarray, uv: np.ndarray, mask: np.ndarray) 
     """
     hits = np.maximum(coverage[..., None], np.float32(1e-6))
     return np.where(mask[..., None] == OBJECT_PASS_INDEX, uv / hits, np.float32(0.0))
-
-
-def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """Blender's "Standard" view: clip to [0, 1], then the piecewise sRGB curve (float32)."""
-    x = np.clip(linear, 0.0, 1.0, dtype=np.float32)
-    curve = np.float32(1.055) * x ** np.float32(1 / 2.4) - np.float32(0.055)
-    return np.where(x <= 0.0031308, x * np.float32(12.92), curve)
 
 
 def read_exr(path: Path) -> dict[str, np.ndarray]:
