@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/setup.sh
 
 demo: $(STAMP)
 	$(RUN)/robustsim run examples/demo.yaml -o results/demo
+	$(RUN)/robustsim report results/demo -o results/demo/report.html
 
 test: $(STAMP)
 	$(RUN)/python -m pytest
