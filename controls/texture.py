@@ -11,7 +11,7 @@ from typing import Any
 
 from controls.base import SceneControl, check_color_or_empty
 from simulator.assets import parse_color
-from simulator.scene import SURFACE_PATTERNS, Scene, Surface
+from simulator.scene import ORIGINAL_SURFACE, SURFACE_PATTERNS, Scene, Surface
 from simulator.search_space import Discrete, Distribution, ParameterError, ParameterSpec, Value
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".tga", ".webp")
@@ -32,13 +32,15 @@ def _check_image(value: Value) -> None:
 
 class Texture(SceneControl):
     """Procedural patterns live in the object's own (normalized) space, so they need no UVs;
-    `image` maps `image` onto the mesh's UVs. `keep_original` keeps the asset's own material,
-    and then the colour/roughness/metallic adjustments do not apply."""
+    `image` maps `image` onto the mesh's UVs. `keep_original` keeps the asset's own material, to
+    which hue_shift, tint, roughness and metallic still apply (scale and colours are the patterns')."""
 
     summary = "Replace the object's surface: animal/wood/marble/checker/noise patterns or an image"
     renderers = ("blender", "mitsuba")
     parameters = (
-        ParameterSpec("pattern", "str", "keep_original", "the new surface", "", choices=PATTERNS),
+        ParameterSpec("pattern", "str", "keep_original",
+                      "the new surface; keep_original keeps the object's own (hue, tint, roughness, metallic still apply)",
+                      "", choices=PATTERNS),
         ParameterSpec("scale", "float", 1.0, "pattern repetitions per metre (per UV unit for images)", "x",
                       (0.01, 1000.0)),
         ParameterSpec("image", "str", "", "image file for pattern 'image' ('' none)", "", validator=_check_image),
@@ -49,8 +51,9 @@ class Texture(SceneControl):
         ParameterSpec("hue_shift", "float", 0.0, "turn the surface's hue", "turns", (-0.5, 0.5)),
         ParameterSpec("tint", "str", "", "multiply the surface colour by '#rrggbb'; '' none", "",
                       validator=check_color_or_empty),
-        ParameterSpec("roughness", "float", -1.0, "surface roughness; -1 keeps the pattern's", "", (-1.0, 1.0)),
-        ParameterSpec("metallic", "float", -1.0, "metalness; -1 keeps the pattern's", "", (-1.0, 1.0)),
+        ParameterSpec("roughness", "float", -1.0, "surface roughness; -1 keeps the pattern's (or material's)", "",
+                      (-1.0, 1.0)),
+        ParameterSpec("metallic", "float", -1.0, "metalness; -1 keeps the pattern's (or material's)", "", (-1.0, 1.0)),
     )
 
     def check_renderer(self, renderer: str, distributions: Mapping[str, Distribution]) -> list[str]:
@@ -70,17 +73,18 @@ class Texture(SceneControl):
 
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:
         pattern = values["pattern"]
-        if pattern == "keep_original":
+        adjusted = values["hue_shift"] or values["tint"] or values["roughness"] >= 0 or values["metallic"] >= 0
+        if pattern == "keep_original" and not adjusted:
             return scene.with_object(surface=None)
         if pattern == "image" and not values["image"]:
             raise ParameterError(f"{self.name}: pattern 'image' needs an `image` file")
         colors = None
-        if values["color1"] or values["color2"]:
+        if pattern != "keep_original" and (values["color1"] or values["color2"]):
             if not (values["color1"] and values["color2"]):
                 raise ParameterError(f"{self.name}: give both color1 and color2, or neither")
             colors = (parse_color(values["color1"]), parse_color(values["color2"]))
         surface = Surface(
-            pattern=pattern,
+            pattern=ORIGINAL_SURFACE if pattern == "keep_original" else pattern,
             scale=float(values["scale"]),
             colors=colors,
             image_path=Path(values["image"]).expanduser().resolve() if pattern == "image" else None,

@@ -203,22 +203,23 @@ class Scene:
         return replace(self, occluders=self.occluders + occluders)
 
 
-# --- surfaces, lights and sky (issue 4) ---------------------------------------------------
+# --- surfaces, lights and sky --------------------------------------------------------------
 
 SURFACE_PATTERNS = (
     "zebra", "tiger", "leopard", "giraffe", "cow", "scales", "wood", "marble", "checker", "noise", "image",
 )
+ORIGINAL_SURFACE = "original"  # the asset's own material, with the adjustments applied
 
 
 @dataclass(frozen=True)
 class Surface:
     """A replacement for the object's material (every part), renderer-neutral.
 
-    `pattern` names a procedural texture in object space (see SURFACE_PATTERNS), or "image": the
-    file `image_path` on the mesh's UVs. `scale` is the pattern's repetitions per metre (per UV unit
-    for images). `colors` overrides the pattern's own two colours (linear RGB); `tint` multiplies
-    the result; `hue_shift` turns its hue (in turns, -0.5..0.5). `roughness` / `metallic` of None
-    keep the pattern's own values.
+    `pattern` names a procedural texture in object space (see SURFACE_PATTERNS), "image": the
+    file `image_path` on the mesh's UVs, or "original" (ORIGINAL_SURFACE): the asset's own material.
+    `scale` is the pattern's repetitions per metre (per UV unit for images). `colors` overrides the
+    pattern's own two colours (linear RGB); `tint` multiplies the result; `hue_shift` turns its hue
+    (in turns, -0.5..0.5). `roughness` / `metallic` of None keep the pattern's (or material's) own.
     """
 
     pattern: str
@@ -231,8 +232,9 @@ class Surface:
     metallic: float | None = None
 
     def __post_init__(self) -> None:
-        if self.pattern not in SURFACE_PATTERNS:
-            raise ValueError(f"unknown surface pattern {self.pattern!r} (one of: {', '.join(SURFACE_PATTERNS)})")
+        if self.pattern not in (*SURFACE_PATTERNS, ORIGINAL_SURFACE):
+            allowed = ", ".join((*SURFACE_PATTERNS, ORIGINAL_SURFACE))
+            raise ValueError(f"unknown surface pattern {self.pattern!r} (one of: {allowed})")
         if (self.pattern == "image") != (self.image_path is not None):
             raise ValueError("an image_path goes with pattern 'image', and only with it")
 

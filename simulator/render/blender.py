@@ -68,6 +68,7 @@ from simulator.scene import (
     Environment,
     Interior,
     Light,
+    ORIGINAL_SURFACE,
     Liquid,
     ObjectAsset,
     Occluder,
@@ -149,6 +150,7 @@ class BlenderRenderer(Renderer):
         self._world = _make_world(self._scene)
         self._lights: list[bpy.types.Object] = []  # the lamp pool (see the module docstring)
         self._surfaces: dict[object, bpy.types.Material] = {}  # pattern or image path -> material
+        self._adjusted_materials: dict[str, bpy.types.Material] = {}  # asset material name -> adjustable copy
         self._occluder_slots: list[_OccluderSlot] = []  # the occluder pool (see the module docstring)
         self._occluders = bpy.data.collections.new(OCCLUDER_COLLECTION)
         self._scene.collection.children.link(self._occluders)
@@ -194,6 +196,7 @@ class BlenderRenderer(Renderer):
         self._images.clear()
         self._lights.clear()
         self._surfaces.clear()
+        self._adjusted_materials.clear()
         self._occluder_slots.clear()
         bpy.ops.wm.read_factory_settings(use_empty=True)
         _active = None
@@ -289,6 +292,10 @@ class BlenderRenderer(Renderer):
             for part, materials in zip(loaded.parts, loaded.materials):
                 _set_materials(part, materials)
             return
+        if surface.pattern == ORIGINAL_SURFACE:
+            for part, materials in zip(loaded.parts, loaded.materials):
+                _set_materials(part, [self._adjusted(material, surface) for material in materials])
+            return
         if surface.pattern == "image":
             for part in loaded.parts:
                 if not part.data.uv_layers:
@@ -305,6 +312,16 @@ class BlenderRenderer(Renderer):
         set_surface_values(material, surface)
         for part in loaded.parts:
             _set_materials(part, [material] * max(1, len(part.material_slots)))
+
+    def _adjusted(self, material: bpy.types.Material | None, surface: Surface) -> bpy.types.Material | None:
+        """The asset's `material` with `surface`'s hue, tint, roughness and metallic (a copy made once)."""
+        if material is None:
+            return None
+        if material.name not in self._adjusted_materials:
+            self._adjusted_materials[material.name] = make_adjustable_copy(material)
+        adjusted = self._adjusted_materials[material.name]
+        set_adjustments(adjusted, surface)
+        return adjusted
 
     def _update_liquid(self, scene_object: SceneObject, liquid: Liquid | None) -> None:
         """Show the liquid in the object's interior, posed with the object, or hide it."""
@@ -918,6 +935,56 @@ def set_surface_values(material: bpy.types.Material, surface: Surface) -> None:
     shader = nodes["BSDF"]
     shader.inputs["Roughness"].default_value = spec["roughness"] if surface.roughness is None else surface.roughness
     shader.inputs["Metallic"].default_value = 0.0 if surface.metallic is None else surface.metallic
+
+
+def make_adjustable_copy(original: bpy.types.Material) -> bpy.types.Material:
+    """A copy of an asset's material with nodes in front of its Principled BSDF that `set_adjustments`
+    sets: Hue and Tint on the base colour, and Roughness / Metallic mixes that either pass the
+    material's own value through (factor 0) or replace it (factor 1). Without a Principled BSDF the
+    copy is unchanged (the adjustments do not apply)."""
+    material = original.copy()
+    material.name = f"adjusted:{original.name}"
+    material.use_fake_user = True
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    shader = next((node for node in nodes if node.type == "BSDF_PRINCIPLED"), None)
+    if shader is None:
+        return material
+    hue = nodes.new("ShaderNodeHueSaturation")
+    hue.name = "Hue"
+    _feed(links, shader.inputs["Base Color"], hue.inputs["Color"])
+    tint = nodes.new("ShaderNodeMix")
+    tint.name = "Tint"
+    tint.data_type, tint.blend_type = "RGBA", "MULTIPLY"
+    tint.inputs["Factor"].default_value = 1.0
+    links.new(hue.outputs["Color"], _socket(tint.inputs, "A_Color"))
+    links.new(_socket(tint.outputs, "Result_Color"), shader.inputs["Base Color"])
+    for name in ("Roughness", "Metallic"):
+        mix = nodes.new("ShaderNodeMix")
+        mix.name = name
+        mix.data_type = "FLOAT"
+        _feed(links, shader.inputs[name], _socket(mix.inputs, "A_Float"))
+        links.new(_socket(mix.outputs, "Result_Float"), shader.inputs[name])
+    return material
+
+
+def _feed(links: bpy.types.NodeLinks, source: bpy.types.NodeSocket, target: bpy.types.NodeSocket) -> None:
+    """Give `target` what `source` receives: its incoming link, else its value."""
+    if source.is_linked:
+        links.new(source.links[0].from_socket, target)
+    else:
+        target.default_value = source.default_value
+
+
+def set_adjustments(material: bpy.types.Material, surface: Surface) -> None:
+    """Hue, tint, roughness and metallic of a `make_adjustable_copy` material (None keeps the material's own)."""
+    nodes = material.node_tree.nodes
+    if "Hue" not in nodes:
+        return
+    nodes["Hue"].inputs["Hue"].default_value = (0.5 + surface.hue_shift) % 1.0 if surface.hue_shift else 0.5
+    _socket(nodes["Tint"].inputs, "B_Color").default_value = (*surface.tint, 1.0)
+    for name, value in (("Roughness", surface.roughness), ("Metallic", surface.metallic)):
+        _socket(nodes[name].inputs, "Factor_Float").default_value = 0.0 if value is None else 1.0
+        _socket(nodes[name].inputs, "B_Float").default_value = 0.0 if value is None else value
 
 
 def _socket(sockets, identifier: str):

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from simulator.render.mitsuba_setup import MitsubaSetupError
-from simulator.scene import Camera, Environment, Light, ObjectAsset, Scene, SceneObject, Surface
+from simulator.scene import ORIGINAL_SURFACE, Camera, Environment, Light, ObjectAsset, Scene, SceneObject, Surface
 
 MESH_FORMATS = {".ply": "ply", ".obj": "obj"}
 DEFAULT_BASE_COLOR = (0.8, 0.8, 0.8)  # Blender's default when an asset has no colour
@@ -216,19 +216,27 @@ def principled_bsdf(base_color: Any, roughness: float, metallic: float) -> dict[
 
 
 def object_bsdf(scene_object: SceneObject, texture: np.ndarray | None = None) -> dict[str, Any]:
-    """The object's material: its `surface` if set (image surfaces only), else the asset's own.
+    """The object's material: its `surface` if set (image surfaces, or the asset's own material with
+    hue, tint, roughness and metallic adjustments), else the asset's own.
 
     `texture` (linear RGB HxWx3) replaces whatever base colour image the material would use:
     that is the texture optimizer's entry point.
     """
     asset, surface = scene_object.asset, scene_object.surface
-    if surface is not None:
+    if surface is not None and surface.pattern != ORIGINAL_SURFACE:
         return surface_bsdf(surface, texture, loader_flips_v(asset.mesh_path))
+    adjust = surface or Surface(ORIGINAL_SURFACE)  # the asset's own material, maybe with adjustments
     if texture is None and asset.texture_path is not None:
         texture = read_texture(asset.texture_path)
-    flipped = loader_flips_v(asset.mesh_path)
-    base = texture_bitmap(texture, 1.0, flipped) if texture is not None else (asset.base_color or DEFAULT_BASE_COLOR)
-    return principled_bsdf(base, asset.roughness, asset.metallic)
+    if texture is not None:
+        texels = adjust_colors(texture, adjust.hue_shift, adjust.tint)
+        base = texture_bitmap(texels, 1.0, loader_flips_v(asset.mesh_path))
+    else:
+        color = np.asarray(asset.base_color or DEFAULT_BASE_COLOR, dtype=np.float32)
+        base = tuple(float(c) for c in adjust_colors(color[None, None], adjust.hue_shift, adjust.tint)[0, 0])
+    roughness = asset.roughness if adjust.roughness is None else adjust.roughness
+    metallic = asset.metallic if adjust.metallic is None else adjust.metallic
+    return principled_bsdf(base, roughness, metallic)
 
 
 def surface_bsdf(surface: Surface, texture: np.ndarray | None = None, flipped_v: bool = False) -> dict[str, Any]:
@@ -378,8 +386,8 @@ def unsupported_features(scene: Scene) -> list[str]:
     problems = []
     if Path(scene.object.asset.mesh_path).suffix.lower() not in MESH_FORMATS:
         problems.append(f"mesh {scene.object.asset.mesh_path.name} (only {', '.join(MESH_FORMATS)} files)")
-    if scene.object.surface is not None and scene.object.surface.pattern != "image":
-        problems.append(f"procedural surface pattern {scene.object.surface.pattern!r} (only 'image')")
+    if scene.object.surface is not None and scene.object.surface.pattern not in ("image", ORIGINAL_SURFACE):
+        problems.append(f"procedural surface pattern {scene.object.surface.pattern!r} (only 'image' or the original)")
     if scene.sky is not None:
         problems.append("a physical sky (Scene.sky)")
     if scene.occluders:

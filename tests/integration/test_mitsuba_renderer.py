@@ -14,9 +14,7 @@ from simulator.config import ConfigError
 from simulator.experiment import load_experiment
 from simulator.render.base import RenderSettings, srgb_encode
 from simulator.render.pool import RendererPool
-from simulator.scene import Camera, Environment, Scene, SceneObject, Surface, quaternion_from_euler
-
-pytest.importorskip("mitsuba")
+from simulator.scene import ORIGINAL_SURFACE, Camera, Environment, Scene, SceneObject, Surface, quaternion_from_euler
 
 SIZE = 224  # the default model's input size: the prediction check needs it
 SAMPLES = 16
@@ -52,7 +50,6 @@ def comparison_scenes() -> dict[str, Scene]:
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[RendererPool]:
-    pytest.importorskip("bpy")
     renderers = RendererPool()
     yield renderers
     renderers.close()
@@ -237,3 +234,17 @@ def test_config_refuses_what_mitsuba_cannot_render(tmp_path: Path) -> None:
     path.write_text(allowed.replace("renderer: mitsuba", "renderer: mitsuba, denoise: true"))
     with pytest.raises(ConfigError, match="renderer mitsuba has no denoiser"):
         load_experiment(path)
+
+
+def test_adjusted_original_material_matches_blender(pool: RendererPool) -> None:
+    mug = builtin_objects()["coffee_mug"]
+    base = Scene(object=SceneObject(asset=mug), environment=Environment("grey", color=(0.5, 0.5, 0.5)))
+    tinted = base.with_object(surface=Surface(ORIGINAL_SURFACE, hue_shift=0.3, tint=(1.0, 0.5, 0.5), roughness=0.6))
+    small_blender = replace(SMALL, renderer="blender")
+    colours = {}
+    for name, settings in (("blender", small_blender), ("mitsuba", SMALL)):
+        plain, adjusted = (pool.get(settings).render(scene, seed=0) for scene in (base, tinted))
+        mask = plain["segmentation"] == 1
+        colours[name] = adjusted["rgb"][mask].mean(axis=0)
+        assert np.abs(colours[name] - plain["rgb"][mask].mean(axis=0)).max() > 0.1  # the adjustment shows
+    np.testing.assert_allclose(colours["mitsuba"], colours["blender"], atol=COLOUR_TOLERANCE)

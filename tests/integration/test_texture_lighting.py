@@ -91,6 +91,18 @@ def test_keep_original_restores_the_assets_material(renderers, mesh_dir):
     assert_same(renderer.render(texture(base, pattern="keep_original"), seed=1), plain)
 
 
+def test_adjustments_apply_to_the_original_material_and_never_stick(renderers, mesh_dir):
+    renderer = renderers.get(SETTINGS)
+    base = scene(mesh_dir / "cube.obj", base_color=(0.1, 0.6, 0.1))
+    plain = renderer.render(base, seed=1)
+    mask = plain["segmentation"] == 1
+    for changes in ({"hue_shift": 0.3}, {"tint": "#ff4040"}, {"roughness": 0.0}, {"metallic": 1.0}):
+        assert_only_object_changed(plain, renderer.render(texture(base, **changes), seed=1), min_change=0.01)
+    red, green, blue = renderer.render(texture(base, hue_shift=0.33), seed=1)["rgb"][mask].mean(axis=0)
+    assert blue > 1.5 * green  # green turned a third of the way round the colour wheel: blue
+    assert_same(renderer.render(base, seed=1), plain)  # the asset's own material is untouched
+
+
 def test_scale_hue_tint_roughness_and_metallic_adjust_the_surface(renderers, mesh_dir):
     renderer = renderers.get(SETTINGS)
     base = texture(scene(mesh_dir / "cube.obj"), pattern="tiger")

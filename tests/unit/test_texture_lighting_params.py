@@ -12,7 +12,7 @@ from controls.lighting import Lighting, Sun, blackbody_rgb
 from controls.texture import PATTERNS, Texture
 from simulator.config import ConfigError
 from simulator.experiment import load_experiment
-from simulator.scene import Environment, Light, ObjectAsset, Scene, SceneObject, Surface
+from simulator.scene import ORIGINAL_SURFACE, Environment, Light, ObjectAsset, Scene, SceneObject, Surface
 from simulator.search_space import Discrete, ParameterError
 
 MINIMAL = "name: x\nobjects: [coffee_mug]\nenvironments: [studio]\npolicy: {type: random, samples: 2}\n"
@@ -106,6 +106,13 @@ def test_texture_builds_a_surface_and_keep_original_removes_it(tmp_path: Path) -
         control.apply(SCENE, values(control, pattern="cow", color1="#ffffff"))
     with pytest.raises(ValueError, match="unknown surface pattern"):
         Surface("paisley")
+
+
+def test_keep_original_with_adjustments_keeps_the_material_and_adjusts_it() -> None:
+    control = Texture("texture")
+    tinted = control.apply(SCENE, values(control, pattern="keep_original", tint="#ff0000", metallic=0.5, color1="#ffffff"))
+    assert tinted.object.surface == Surface(ORIGINAL_SURFACE, tint=(1.0, 0.0, 0.0), metallic=0.5)  # colours: patterns'
+    assert control.apply(SCENE, values(control, pattern="keep_original", scale=3.0)).object.surface is None
 
 
 def test_lighting_adds_one_light_per_control_and_aims_it_at_the_object() -> None:
