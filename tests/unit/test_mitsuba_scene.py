@@ -98,7 +98,7 @@ def test_unsupported_scene_parts_are_named() -> None:
     assert unsupported_features(scene) == []
     assert unsupported_features(scene.with_lights(Light("point", (1, 1, 1)), Light("spot", (1, 1, 1)))) == []
     odd = scene.with_object(surface=Surface("zebra")).with_lights(Light("area", (1, 1, 1)))
-    assert unsupported_features(odd) == ["procedural surface pattern 'zebra' (only 'image')", "area light"]
+    assert unsupported_features(odd) == ["procedural surface pattern 'zebra' (only 'image' or the original)", "area light"]
     glb = Scene(SceneObject(ObjectAsset("b", Path("b.glb"), (1,))), scene.environment)
     assert unsupported_features(glb) == ["mesh b.glb (only .ply, .obj files)"]
     assert mesh_plugin(Path("m.PLY")) == "ply"
