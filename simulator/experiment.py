@@ -115,8 +115,7 @@ def resolve_experiment(config: ExperimentConfig, source: str) -> Experiment:
     objects = _resolve_objects(config.objects, problems)
     environments = _resolve_environments(config.environments, problems)
     steps = _resolve_controls(config.controls, problems)
-    _check_controls(steps, objects, config.controls, problems)
-    _check_renderer(config.render.renderer, steps, objects, config.controls, problems)
+    _check_controls(config.render.renderer, steps, objects, config.controls, problems)
     space = SearchSpace(tuple(d for step in steps for d in step.dimensions))
     policy_class = _resolve_policy(config, space, problems)
     evaluator_class = _resolve_evaluator(config, problems)
@@ -252,44 +251,35 @@ def _control_dimensions(
 
 
 def _check_controls(
-    steps: tuple[ControlStep, ...],
-    objects: dict[str, ObjectAsset],
-    entries: list[dict[str, Any]],
-    problems: list[tuple[str, str]],
-) -> None:
-    """Each control's own load-time checks (`Control.check`) of the objects and its parameters."""
-    names = [str(entry.get("name", entry.get("type"))) for entry in entries]
-    for step in steps:
-        control = step.control
-        distributions = {d.spec.name: d.distribution for d in step.dimensions}  # the valid parameters
-        for message in control.check(tuple(objects.values()), distributions):
-            problems.append((f"controls[{names.index(control.name)}]", message))
-
-
-def _check_renderer(
     renderer: str,
     steps: tuple[ControlStep, ...],
     objects: dict[str, ObjectAsset],
     entries: list[dict[str, Any]],
     problems: list[tuple[str, str]],
 ) -> None:
-    """Refuse, before anything renders, controls and meshes the chosen renderer cannot realize."""
+    """Each control's own load-time checks (`Control.check`) of the objects and its parameters, and
+    whether the chosen renderer can realize it (`Control.check_renderer`), before anything renders."""
     names = [str(entry.get("name", entry.get("type"))) for entry in entries]
     for step in steps:
-        if len(step.dimensions) != len(step.control.parameters):  # a parameter is already reported
-            continue
-        distributions = {d.spec.name: d.distribution for d in step.dimensions}
-        for message in step.control.check_renderer(renderer, distributions):
-            problems.append((f"controls[{names.index(step.control.name)}]", message))
+        control = step.control
+        distributions = {d.spec.name: d.distribution for d in step.dimensions}  # the valid parameters
+        messages = [*control.check(tuple(objects.values()), distributions)]
+        if len(step.dimensions) == len(control.parameters):  # else a parameter is already reported
+            messages += control.check_renderer(renderer, distributions)
+        problems += [(f"controls[{names.index(control.name)}]", message) for message in messages]
     if renderer == "mitsuba":
-        from simulator.render.mitsuba_scene import MESH_FORMATS
+        _check_mitsuba_meshes(objects, problems)
 
-        for name, asset in objects.items():
-            if asset.mesh_path.suffix.lower() not in MESH_FORMATS:
-                problems.append(
-                    ("objects", f"object {name!r}: renderer 'mitsuba' reads {', '.join(MESH_FORMATS)} meshes only "
-                     f"(got {asset.mesh_path.name}); use renderer: blender")
-                )
+
+def _check_mitsuba_meshes(objects: dict[str, ObjectAsset], problems: list[tuple[str, str]]) -> None:
+    from simulator.render.mitsuba_scene import MESH_FORMATS
+
+    for name, asset in objects.items():
+        if asset.mesh_path.suffix.lower() not in MESH_FORMATS:
+            problems.append(
+                ("objects", f"object {name!r}: renderer 'mitsuba' reads {', '.join(MESH_FORMATS)} meshes only "
+                 f"(got {asset.mesh_path.name}); use renderer: blender")
+            )
 
 
 def _check_order(steps: list[ControlStep], problems: list[tuple[str, str]]) -> None:
