@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pixels import far_background
 
 from controls.liquid import LiquidControl
 from controls.pose import Orientation, Position
@@ -36,19 +37,6 @@ def surface(empty: dict, full: dict) -> np.ndarray:
     both = np.isfinite(empty["depth"]) & np.isfinite(full["depth"])
     change = np.subtract(full["depth"], empty["depth"], out=np.zeros_like(empty["depth"]), where=both)
     return both & (np.abs(change) > 1e-4)
-
-
-def far_background(segmentation: np.ndarray) -> np.ndarray:
-    """Background pixels at least 2 pixels from the object (edge pixels mix in the object)."""
-    near = segmentation > 0
-    for _ in range(2):
-        grown = near.copy()
-        grown[1:] |= near[:-1]
-        grown[:-1] |= near[1:]
-        grown[:, 1:] |= near[:, :-1]
-        grown[:, :-1] |= near[:, 1:]
-        near = grown
-    return ~near
 
 
 def assert_same(first: dict, second: dict) -> None:

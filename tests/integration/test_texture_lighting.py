@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from pixels import far_background
 
 from controls.lighting import Lighting, Sun
 from controls.texture import PATTERNS, Texture
@@ -38,19 +39,6 @@ def light(base: Scene, name: str = "lighting", **values: object) -> Scene:
 
 def sun(base: Scene, **values: object) -> Scene:
     return Sun("sun").apply(base, {**Sun.defaults(), **values})
-
-
-def far_background(mask: np.ndarray) -> np.ndarray:
-    """Background pixels at least 2 pixels from the object (edge pixels mix in the object)."""
-    near = mask > 0
-    for _ in range(2):
-        grown = near.copy()
-        grown[1:] |= near[:-1]
-        grown[:-1] |= near[1:]
-        grown[:, 1:] |= near[:, :-1]
-        grown[:, :-1] |= near[:, 1:]
-        near = grown
-    return ~near
 
 
 def assert_only_object_changed(before: dict, after: dict, min_change: float = 0.03) -> None:
