@@ -53,6 +53,20 @@ def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., 
     return wrapper
 
 
+def binning_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--bins and --binning, for the commands that bin continuous parameters (report, dashboard)."""
+    command = click.option(
+        "--binning",
+        type=click.Choice(["quantile", "width"]),
+        default="quantile",
+        show_default=True,
+        help="quantile (equal-count) or equal-width bins for continuous parameters",
+    )(command)
+    return click.option(
+        "--bins", type=click.IntRange(min=1), default=4, show_default=True, help="bins per continuous parameter"
+    )(command)
+
+
 @click.group()
 @click.version_option(package_name="robustsim")
 def main() -> None:
@@ -169,14 +183,7 @@ def _executor(experiment: Experiment, workers: int | None, scheduler: str | None
     show_default=True,
     help="HTML file to write",
 )
-@click.option("--bins", type=click.IntRange(min=1), default=4, show_default=True, help="bins per continuous parameter")
-@click.option(
-    "--binning",
-    type=click.Choice(["quantile", "width"]),
-    default="quantile",
-    show_default=True,
-    help="quantile (equal-count) or equal-width bins for continuous parameters",
-)
+@binning_options
 @user_errors_without_traceback
 def report(results: Path, output: Path, bins: int, binning: str) -> None:
     """Write one self-contained HTML report of a results folder (RESULTS: the -o folder of `run`).
@@ -194,14 +201,7 @@ def report(results: Path, output: Path, bins: int, binning: str) -> None:
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (0.0.0.0: every interface)")
 @click.option("--port", type=click.IntRange(0, 65535), default=8050, show_default=True, help="port (0: a free one)")
-@click.option("--bins", type=click.IntRange(min=1), default=4, show_default=True, help="bins per continuous parameter")
-@click.option(
-    "--binning",
-    type=click.Choice(["quantile", "width"]),
-    default="quantile",
-    show_default=True,
-    help="quantile (equal-count) or equal-width bins for continuous parameters",
-)
+@binning_options
 @user_errors_without_traceback
 def dashboard(results: Path, host: str, port: int, bins: int, binning: str) -> None:
     """Serve an interactive dashboard of a results folder (RESULTS: the -o folder of `run`).
@@ -274,6 +274,51 @@ def gallery(output: Path, resolution: int, steps: int, samples: int) -> None:
     console.print(f"Gallery: [bold]{written}[/]")
 
 
+@main.command(name="optimize-texture")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="output folder")
+@click.option("--resume", is_flag=True, help="require a checkpoint in the output folder (one is always resumed from)")
+@user_errors_without_traceback
+def optimize_texture(config: Path, output: Path, resume: bool) -> None:
+    """Optimize an unadversarial texture for the object of CONFIG by differentiable rendering (Mitsuba 3).
+
+    Writes texture.png (for the texture control's `image`), curves.png, history.csv, summary.md and
+    checkpoint.pt; running the same command again continues from the checkpoint.
+    """
+    from simulator.render.mitsuba_setup import MitsubaSetupError
+    from simulator.texture.app import NoCheckpointError, optimize_texture as optimize
+    from simulator.texture.loop import CheckpointMismatchError
+
+    _log_to_file(output / "optimize.log")
+    try:
+        summary = optimize(config, output, resume, console)
+    except (NoCheckpointError, CheckpointMismatchError, MitsubaSetupError) as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print(f"[yellow]Interrupted.[/] Checkpoint saved in {output}; run the same command to resume.")
+        sys.exit(130)
+    console.print(
+        f"loss {summary['loss_first']:.3f} -> {summary['loss_last']:.3f}, training top-1 "
+        f"{summary['accuracy_first']:.2f} -> {summary['accuracy_last']:.2f}. Texture: [bold]{output / 'texture.png'}[/]"
+    )
+
+
+@main.command(name="optimize-patch")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="output folder")
+@user_errors_without_traceback
+def optimize_patch(config: Path, output: Path) -> None:
+    """Optimize an unadversarial 2D sticker for a class on images, and evaluate it on held-out ones."""
+    from simulator.texture.app import optimize_patch as optimize
+
+    _log_to_file(output / "optimize.log")
+    summary = optimize(config, output, console)
+    for key, value in summary["accuracy"].items():
+        console.print(f"{key}: top-1 {value['accuracy']:.2f} [{value['low']:.2f}, {value['high']:.2f}] (n = {value['n']})")
+    console.print(f"Patch: [bold]{output / 'patch.png'}[/]")
+
+
 def _describe(experiment: Experiment) -> None:
     from simulator.runner import plan_run
 
@@ -285,7 +330,8 @@ def _describe(experiment: Experiment) -> None:
         f"[bold]{experiment.name}[/]: {len(experiment.objects)} object(s) x {len(experiment.environments)} "
         f"environment(s) x {'/'.join(map(str, per_pair))} sample(s) per pair = [bold]{len(plan.samples)}[/] renders\n"
         f"  policy {experiment.config.policy.type}, varying: {varying}\n"
-        f"  render {settings.width}x{settings.height} px, {settings.samples} spp on {settings.device}, "
+        f"  render with {settings.renderer}: {settings.width}x{settings.height} px, "
+        f"{settings.samples} spp on {settings.device}, "
         f"channels {', '.join(settings.channels)}"
     )
 

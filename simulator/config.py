@@ -262,7 +262,7 @@ def parse_config(raw: dict[str, Any], source: str) -> ExperimentConfig:
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+        raise ConfigError(source, [describe_problem(e) for e in error.errors()]) from None
 
 
 def format_path(location: tuple[Any, ...]) -> str:
@@ -272,7 +272,8 @@ def format_path(location: tuple[Any, ...]) -> str:
     return text
 
 
-def _describe(error: Any) -> tuple[str, str]:
+def describe_problem(error: Any) -> tuple[str, str]:
+    """(key path, message) of one pydantic error, as ConfigError lists problems."""
     # Union members add their type name to the location (e.g. 'int', 'tuple[int,int]'); drop them.
     location = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in _TYPE_NAMES)))
     message = error["msg"].removeprefix("Value error, ")

@@ -53,7 +53,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_html_is_self_contained(report: tuple[Path, str]) -> None:
     _output, page = report
     links = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", page, flags=re.IGNORECASE)
-    assert links and all(link.startswith("data:") for link in links), [l[:40] for l in links if not l.startswith("data:")]
+    assert links and all(link.startswith("data:") for link in links), [link[:40] for link in links if not link.startswith("data:")]
     assert "url(" not in page and "<script" not in page and "<link" not in page
 
 
