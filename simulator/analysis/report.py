@@ -44,13 +44,16 @@ def report_context(
     overall = accuracy(frame).iloc[0]
     controls = parameter_columns(frame)
     ranking = rank_controls(frame, controls, bins, method) if controls else pd.DataFrame()
-    sensitivity_plots = [
-        {
-            "control": control,
-            "png": _data_uri(plots.sensitivity_png(sensitivity(frame, control, bins, method), control)),
-        }
-        for control in (ranking["control"] if len(ranking) else [])
-    ]
+    sensitivity_plots = []
+    for control in ranking["control"] if len(ranking) else []:
+        table = sensitivity(frame, control, bins, method)
+        sensitivity_plots.append(
+            {
+                "control": control,
+                "png": _data_uri(plots.sensitivity_png(table, control)),
+                "rows": table[table["n"] > 0].to_dict("records"),
+            }
+        )
     interaction = None
     if len(ranking) >= 2:
         first, second = ranking["control"].iloc[0], ranking["control"].iloc[1]
