@@ -16,7 +16,7 @@ import numpy as np
 from simulator.assets import AssetError, parse_color
 from simulator.render.base import RENDERERS
 from simulator.scene import ObjectAsset, Scene
-from simulator.search_space import Distribution, ParameterError, ParameterSpec, Value
+from simulator.search_space import Discrete, Distribution, ParameterError, ParameterSpec, Value
 
 Channels = dict[str, np.ndarray]  # "rgb": HxWx3 float32 in [0, 1] (sRGB-encoded), "depth", "segmentation", "uv"
 
@@ -53,6 +53,22 @@ class Control(ABC):
         return [
             f"control {self.name!r} (type {type(self).__name__}) cannot be rendered by renderer {renderer!r}; "
             f"it supports: {', '.join(self.renderers)} (set render.renderer to one of those, or drop the control)"
+        ]
+
+    def refuse_values(
+        self, renderer: str, distributions: Mapping[str, Distribution], parameter: str, allowed: Sequence[str],
+        reason: str = "",
+    ) -> list[str]:
+        """For `check_renderer`: a message if `parameter` may take values other than `allowed` (what
+        `renderer` realizes), else none. `reason` says why, e.g. " (Blender shader nodes)"."""
+        distribution = distributions[parameter]
+        values = distribution.choices if isinstance(distribution, Discrete) else (distribution.value,)
+        refused = [str(value) for value in values if value not in allowed]
+        if not refused:
+            return []
+        return [
+            f"control {self.name!r} (type {type(self).__name__}): {parameter} {', '.join(refused)} cannot be "
+            f"rendered by renderer {renderer!r}{reason}; with {renderer} the {parameter} may be: {', '.join(allowed)}"
         ]
 
     def __init__(self, name: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from controls.base import SceneControl
 from simulator.scene import Light, Scene, Sky, orbit_point
-from simulator.search_space import Discrete, Distribution, ParameterError, ParameterSpec
+from simulator.search_space import Distribution, ParameterError, ParameterSpec
 
 Vec3 = tuple[float, float, float]
 MITSUBA_KINDS = ("point", "spot")  # lamp kinds the Mitsuba renderer realizes
@@ -74,15 +74,7 @@ class Lighting(SceneControl):
         """Mitsuba realizes point and spot lamps (as delta lights: `size` gives no soft shadows)."""
         if renderer != "mitsuba":
             return super().check_renderer(renderer, distributions)
-        kind = distributions["kind"]
-        kinds = kind.choices if isinstance(kind, Discrete) else (kind.value,)  # a str: Fixed or Discrete
-        unsupported = [str(value) for value in kinds if value not in MITSUBA_KINDS]
-        if not unsupported:
-            return []
-        return [
-            f"control {self.name!r} (type Lighting): kind {', '.join(unsupported)} cannot be rendered by renderer "
-            f"'mitsuba'; with mitsuba the kind may be: {', '.join(MITSUBA_KINDS)}"
-        ]
+        return self.refuse_values(renderer, distributions, "kind", MITSUBA_KINDS)
 
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:
         if values["temperature"] > 0:

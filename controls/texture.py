@@ -12,7 +12,7 @@ from typing import Any
 from controls.base import SceneControl, check_color_or_empty
 from simulator.assets import parse_color
 from simulator.scene import ORIGINAL_SURFACE, SURFACE_PATTERNS, Scene, Surface
-from simulator.search_space import Discrete, Distribution, ParameterError, ParameterSpec, Value
+from simulator.search_space import Distribution, ParameterError, ParameterSpec, Value
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".tga", ".webp")
 PATTERNS = (*(p for p in SURFACE_PATTERNS if p != "image"), "image", "keep_original")
@@ -60,16 +60,9 @@ class Texture(SceneControl):
         """Mitsuba realizes image surfaces only: the procedural patterns are Blender shader nodes."""
         if renderer != "mitsuba":
             return super().check_renderer(renderer, distributions)
-        pattern = distributions["pattern"]
-        values = pattern.choices if isinstance(pattern, Discrete) else (pattern.value,)  # a str: Fixed or Discrete
-        procedural = [str(value) for value in values if value not in MITSUBA_PATTERNS]
-        if not procedural:
-            return []
-        return [
-            f"control {self.name!r} (type Texture): pattern {', '.join(procedural)} cannot be rendered by "
-            f"renderer 'mitsuba' (procedural patterns are Blender shader nodes); with mitsuba the pattern "
-            f"may be: {', '.join(MITSUBA_PATTERNS)}"
-        ]
+        return self.refuse_values(
+            renderer, distributions, "pattern", MITSUBA_PATTERNS, " (procedural patterns are Blender shader nodes)"
+        )
 
     def apply(self, scene: Scene, values: Mapping[str, Any]) -> Scene:
         pattern = values["pattern"]
