@@ -80,19 +80,10 @@ class PatchSettings(StrictModel):
     seed: int = Field(0, ge=0)
     placements: int = Field(4, ge=1, le=1000)
 
-    @field_validator("label")
+    @field_validator("label", "accepted")
     @classmethod
-    def _known_label(cls, value: str | int) -> str | int:
-        try:
-            resolve_label(value)
-        except UnknownLabelError as error:
-            raise ValueError(str(error)) from None
-        return value
-
-    @field_validator("accepted")
-    @classmethod
-    def _known_labels(cls, value: list[str | int] | None) -> list[str | int] | None:
-        for label in value or []:
+    def _known_labels(cls, value: str | int | list[str | int] | None) -> str | int | list[str | int] | None:
+        for label in value if isinstance(value, list) else [] if value is None else [value]:
             try:
                 resolve_label(label)
             except UnknownLabelError as error:

@@ -84,6 +84,7 @@ def test_patch_optimization_lowers_the_loss_and_is_evaluated(tmp_path: Path) -> 
     [
         ("  sise: 0.2\n", "patch", "unknown key 'sise'; did you mean 'size'"),
         ("  accepted: [coffee mugg]\n", "patch.accepted", "did you mean 'coffee mug'"),
+        ("  accepted: [cup]\n  label: teh cup\n", "patch.label", "not an ImageNet class name"),
         ("  holdout: 1.5\n", "patch.holdout", "less than 1"),
     ],
 )
