@@ -12,7 +12,8 @@ and the environment. Then times:
   and `stats.accuracy_table`), target < 1 s;
 - a dashboard filter update: what the server runs for one `/api/heatmap` request after a slider move
   (part-list check, query parsing, masks and bincounts, Wilson intervals, JSON), target < 200 ms; and the
-  page's whole update (heat map, object and environment tables, failure gallery) for information.
+  page's whole update (heat map, object and environment tables, failure gallery) for information;
+- the whole HTML report (`analysis.report.render_report`), for information.
 
 Prints each figure and PASS/FAIL against its target.
 
@@ -35,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.analysis.loading import load
+from simulator.analysis.report import render_report
 from simulator.analysis.stats import accuracy_table
 from simulator.analysis.tables import object_environment
 from simulator.dashboard.api import DashboardApi
@@ -196,6 +198,9 @@ def main() -> None:
         show("dashboard /api/heatmap after a slider move, median", statistics.median(heatmap_times))
         show("dashboard /api/heatmap after a slider move, worst", max(heatmap_times), TARGET_UPDATE_S)
         show("  whole page update (heat map, tables, gallery), median", statistics.median(page_times))
+
+        report_s, html = timed(lambda: render_report(frame))
+        show("HTML report (every table and plot), for information", report_s, note=f"  {len(html) / 1e6:.1f} MB")
 
 
 def _loaded(folder: Path) -> ResultsSource:
