@@ -5,6 +5,8 @@
 Reads `<results>/<study>/` for each study that has been run (background, texture, orientation,
 mug_liquid; a missing one is skipped with a note), writes PNG figures into `--out` and prints the
 numbers quoted on the page; the same numbers go to `<out>/numbers.md` as Markdown tables.
+Where the mug studies' first, undenoised runs are kept as `<results>/<study>_noisy` (and
+mug_liquid_examples_noisy), their headline numbers follow and `mug_denoise.png` compares the two.
 Everything goes through `simulator.analysis` (load, accuracy, environment_complexity,
 complexity_accuracy, prediction_distribution, interaction_table, uv_accuracy_map) plus matplotlib.
 """
@@ -537,6 +539,12 @@ def mug_surface(frame: pd.DataFrame, out: Path) -> None:
 
 
 # ---------------------------------------------------------------- 4. mug liquid
+def accepted_everywhere(filled: pd.DataFrame, views: list[str]) -> tuple[int, int]:
+    """Viewpoints at which every liquid's render is classified correctly (top-1), and all viewpoints."""
+    correct = filled.groupby(views)["correct_top1"].all()
+    return int(correct.sum()), len(correct)
+
+
 def mug_liquid(frame: pd.DataFrame, out: Path) -> None:
     rows = frame[frame["error"].isna()].copy()
     if "liquid.mix" not in rows.columns:
@@ -556,6 +564,19 @@ def mug_liquid(frame: pd.DataFrame, out: Path) -> None:
         say(f"viewpoints with the same top-1 prediction {label}: {same} of {total} = {fmt(same / total, low, high)}")
     distinct = filled.groupby(views)["pred_top1_name"].nunique()
     say(f"distinct top-1 predictions per viewpoint over the liquids: mean {distinct.mean():.2f}, max {distinct.max()}")
+    same, total = accepted_everywhere(filled, views)
+    say(
+        f"viewpoints where every liquid's top-1 is an accepted label (coffee mug or cup): {same} of {total} = "
+        f"{fmt(same / total, *wilson_interval(same, total))}"
+    )
+    wrong = rows[~rows["correct_top1"].astype(bool)]
+    if len(wrong):
+        say("\nWrong top-1 predictions (all of them) by liquid, camera elevation and class:\n")
+        say(
+            markdown(
+                wrong.groupby(["liquid", "camera.elevation", "pred_top1_name"]).size().rename("count").reset_index()
+            )
+        )
     by_elevation = []
     for elevation, part in rows.groupby("camera.elevation"):
         same, total = constant(part[part["liquid"] != "none"])
@@ -655,6 +676,77 @@ def mug_liquid(frame: pd.DataFrame, out: Path) -> None:
         save(figure, out, "mug_liquid_examples.png", dpi=80)
 
 
+# ---------------------------------------------------------------- mug studies without denoising
+def denoise_comparison(results: Path, out: Path, studies: list[str]) -> None:
+    """The mug studies as first run without denoising (`<study>_noisy` folders, if kept): their headline
+    numbers, and a before/after strip of mug_liquid_examples (`mug_denoise.png`)."""
+    for study in [s for s in ("mug_surface", "mug_liquid") if s in studies]:
+        try:
+            frame = load(results / f"{study}_noisy")
+        except ResultsNotFoundError:
+            continue
+        rows = frame[frame["error"].isna()].copy()
+        overall = accuracy(rows).iloc[0]
+        say(f"\n## {study}_noisy (the same experiment without denoising): {len(frame)} rows")
+        say(f"top-1 over all renders {acc_cell(overall)} (n = {int(overall['n'])})")
+        espresso = (rows["pred_top1_name"] == "espresso").mean()
+        say(f"share of 'espresso' among top-1 predictions: {espresso:.2f}")
+        if study == "mug_surface":
+            mug_interior(rows)
+        elif "liquid.mix" in rows.columns:
+            views = ["camera.azimuth", "camera.elevation"]
+            filled = rows[rows["liquid.mix"].astype(str) != "none"]
+            distinct = filled.groupby(views)["pred_top1_name"].nunique()
+            same, total = int((distinct == 1).sum()), len(distinct)
+            say(
+                f"viewpoints with the same top-1 prediction over the 7 liquids: {same} of {total} = "
+                f"{fmt(same / total, *wilson_interval(same, total))}"
+            )
+            same, total = accepted_everywhere(filled, views)
+            say(
+                f"viewpoints where every liquid's top-1 is an accepted label (coffee mug or cup): {same} of {total} = "
+                f"{fmt(same / total, *wilson_interval(same, total))}"
+            )
+            liquid = rows["liquid.mix"].astype(str)
+            per_liquid = rows.assign(liquid=liquid).groupby("liquid")
+            say(
+                "per liquid, top-1 / share 'espresso': "
+                + ", ".join(
+                    f"{m} {part['correct_top1'].mean():.2f} / {(part['pred_top1_name'] == 'espresso').mean():.2f}"
+                    for m, part in per_liquid
+                )
+            )
+            table = accuracy(rows.assign(elevation=rows["camera.elevation"]), "elevation")
+            say("\nTop-1 by camera elevation (all 8 liquid settings):\n")
+            say(markdown(table.assign(top1=[acc_cell(r) for _, r in table.iterrows()])[["elevation", "n", "top1"]]))
+    if "mug_liquid" not in studies:
+        return
+    try:
+        before, after = load(results / "mug_liquid_examples_noisy"), load(results / "mug_liquid_examples")
+    except ResultsNotFoundError:
+        return
+    from PIL import Image
+
+    order = ["none", "water", "milky_water", "milk", "latte", "cafe_au_lait", "weak_coffee", "coffee"]
+    figure, grid_axes = plt.subplots(2, len(order), figsize=(1.8 * len(order), 4.6))
+    for r, (frame, title) in enumerate([(before, "no denoising"), (after, "denoised")]):
+        picks = frame[frame["image_path"].notna()].assign(liquid=lambda f: f["liquid.mix"].astype(str))
+        picks = picks.set_index("liquid")
+        for axes, liquid in zip(grid_axes[r], order, strict=True):
+            axes.set_xticks([])
+            axes.set_yticks([])
+            if liquid not in picks.index:
+                continue
+            row = picks.loc[liquid]
+            with Image.open(Path(frame.attrs["root"]) / row["image_path"]) as picture:
+                axes.imshow(np.asarray(picture))
+            axes.set_title(
+                f"{liquid}\n{row['pred_top1_name']}", fontsize=8, color="green" if row["correct_top1"] else "red"
+            )
+        grid_axes[r, 0].set_ylabel(f"32 spp, {title}", fontsize=9)
+    save(figure, out, "mug_denoise.png", dpi=80)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=ROOT / "results" / "case_studies")
@@ -675,6 +767,7 @@ def main() -> None:
         frame = try_load(args.results, name)
         if frame is not None:
             studies[name](frame, args.out)
+    denoise_comparison(args.results, args.out, args.studies)
     (args.out / "numbers.md").write_text(
         "<!-- written by examples/case_studies/figures.py; do not edit by hand -->\n" + "\n".join(lines) + "\n"
     )
