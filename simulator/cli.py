@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator import registry
-from simulator.analysis.errors import ResultsNotFoundError
+from simulator.analysis.errors import ResultsNotFoundError, UnsupportedResultsError
 from simulator.assets import AssetError, builtin_environments, builtin_objects
 from simulator.config import ConfigError
 from simulator.execution.base import Executor
@@ -36,6 +36,7 @@ USER_ERRORS = (
     registry.UnknownNameError,
     ClusterError,
     ResultsNotFoundError,
+    UnsupportedResultsError,
 )
 
 

@@ -15,6 +15,7 @@ from simulator.analysis import plots
 from simulator.analysis.complexity import COLUMN as COMPLEXITY_COLUMN
 from simulator.analysis.complexity import environment_complexity
 from simulator.analysis.effects import rank_controls, sensitivity
+from simulator.analysis.errors import UnsupportedResultsError
 from simulator.analysis.gallery import failure_gallery
 from simulator.analysis.interactions import interaction_table
 from simulator.analysis.loading import evaluated, load, parameter_columns
@@ -25,6 +26,7 @@ from simulator.analysis.tables import accuracy, environment_summary, object_envi
 from simulator.assets import builtin_objects
 
 TEMPLATES = Path(__file__).parent / "templates"
+REQUIRED_COLUMNS = ("correct_top1", "correct_topk", "true_prob", "pred_top1_name")
 
 
 def _data_uri(data: bytes, mime: str = "image/png") -> str:
@@ -40,6 +42,12 @@ def report_context(
     frame: pd.DataFrame, bins: int = 4, method: str = "quantile", gallery_size: int = 12, modes: int = 8
 ) -> dict:
     """Everything the report template shows, computed from a results frame (see `load`)."""
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise UnsupportedResultsError(
+            f"the report needs the classification evaluator's columns; these results lack {', '.join(missing)} "
+            "(use simulator.analysis.accuracy and the other functions on the columns they have)"
+        )
     rows = evaluated(frame)
     overall = accuracy(frame).iloc[0]
     controls = parameter_columns(frame)

@@ -36,10 +36,18 @@ def wilson_interval(
     return low[()], high[()]
 
 
+CORRECT_COLUMNS = ("correct_top1", "correct_topk")
+
+
+def correct_columns(columns: Sequence[str]) -> tuple[str, ...]:
+    """Which of `CORRECT_COLUMNS` are among `columns` (an evaluator may write only correct_top1)."""
+    return tuple(column for column in CORRECT_COLUMNS if column in columns)
+
+
 def accuracy_table(
     df: pd.DataFrame,
     by: Sequence[str],
-    columns: Sequence[str] = ("correct_top1", "correct_topk"),
+    columns: Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Accuracy per group of `by` (no `by`: one overall row), with Wilson intervals.
@@ -48,7 +56,9 @@ def accuracy_table(
     `error` is set; only when the frame has an `error` column), then for each column its short name
     (`correct_top1` -> `top1`) with `<name>_low` and `<name>_high`. Failed rows are not in `n`.
     Evaluated rows must have every `columns` value set (ValueError naming the column otherwise).
+    `columns` defaults to the `correct_top1` / `correct_topk` columns the frame has.
     """
+    columns = correct_columns(list(df.columns)) if columns is None else columns
     missing = [c for c in [*by, *columns] if c not in df.columns]
     if missing:
         raise KeyError(f"columns not in the results: {missing}")

@@ -37,7 +37,8 @@ def optimize_texture(config: Path, output: Path, resume: bool, console: Console)
         with OptimizationProgress(console, optimize.iterations, optimizer.iteration) as progress:
             optimizer.run(lambda record: progress.update(record.iteration, record.loss, record.running_accuracy))
     except KeyboardInterrupt:
-        optimizer.save_checkpoint()  # the last finished step; a half-done one is redone on resume
+        if optimizer.at_step_boundary:  # else the last periodic checkpoint stands
+            optimizer.save_checkpoint()  # the last finished step; a half-done one is redone on resume
         raise
     summary = write_outputs(optimizer.history, output, f"{asset} ({experiment.name})")
     log.info("texture optimization finished: %s", summary)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -105,6 +106,7 @@ class TextureOptimizer:
         self.texture = TextureParameter(start, optimize.color_range, optimize.parametrization)
         self.adam = torch.optim.Adam(self.texture.parameters(), lr=optimize.lr)
         self.iteration = 0
+        self.at_step_boundary = True  # False only while an update is half applied (see `step`)
         self.history: list[StepRecord] = []
         self.fingerprint = fingerprint(experiment, optimize)
 
@@ -133,9 +135,11 @@ class TextureOptimizer:
         tv = total_variation(self.texture.srgb())
         if self.optimize.tv_weight > 0:
             (self.optimize.tv_weight * tv).backward()
+        self.at_step_boundary = False  # texture, Adam state and iteration change together
         self.adam.step()
         self.texture.project()
         self.iteration += 1
+        self.at_step_boundary = True
         accuracy = float(np.mean(hits))
         steps = max(1, ACCURACY_WINDOW // len(batch))  # steps in the running-accuracy window
         recent = [r.accuracy for r in self.history[max(0, len(self.history) - steps + 1) :]] if steps > 1 else []
@@ -200,11 +204,15 @@ class TextureOptimizer:
         self.adam.load_state_dict(state["adam"])
         self.iteration = int(state["iteration"])
         self.history = [StepRecord(**row) for row in state["history"]]
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it to the device
         return True
 
 
 def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    """`write` to a temporary file beside `path`, then rename it over `path` (removed if writing fails)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

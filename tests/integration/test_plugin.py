@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from simulator.analysis.sql import accuracy_sql
+from simulator.analysis.tables import accuracy
 from simulator.results.reader import read_results
 
 pytestmark = pytest.mark.integration
@@ -97,6 +99,10 @@ def test_an_experiment_uses_the_plugin_model_and_evaluator_by_name(plugin_env: d
     assert "true_prob" not in frame.columns  # the classification evaluator's columns are not there ...
     assert frame["confidence"].between(0.0, 1.0).all() and (frame["confidence"] > 0.001).all()  # ... the plugin's are
     assert "top-1" in result.stdout and "top-k" not in result.stdout  # summary of the columns that exist
+    assert accuracy(frame)["top1"].between(0, 1).all() and "topk" not in accuracy(frame).columns
+    assert accuracy_sql(output, "object")["n"].tolist() == [2]
+    report = robustsim(plugin_env, "report", str(output), "-o", str(tmp_path / "report.html"))
+    assert report.returncode == 2 and "lack correct_topk, true_prob" in report.stderr  # a message, no traceback
 
 
 def test_plugin_evaluator_options_are_checked_before_rendering(plugin_env: dict[str, str], tmp_path: Path) -> None:

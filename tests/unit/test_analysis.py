@@ -234,9 +234,10 @@ def test_declared_kinds_decide_the_binning(tmp_path: Path) -> None:
 
 
 def test_duckdb_accuracy_equals_the_pandas_one(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "it's [a] *folder*"  # quotes and glob characters in the path are taken literally
     data = frame()
     data.loc[3, "error"] = "RuntimeError: boom"
-    (tmp_path / "results").mkdir()
+    (tmp_path / "results").mkdir(parents=True)
     data.iloc[:250].to_parquet(tmp_path / "results" / "part-000000.parquet")
     data.iloc[250:].to_parquet(tmp_path / "results" / "part-000001.parquet")
     by = ["object", "environment"]
