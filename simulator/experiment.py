@@ -314,8 +314,11 @@ def _resolve_evaluator(config: ExperimentConfig, problems: list[tuple[str, str]]
         problems.append(("evaluator.type", f"{config.evaluator.type!r} is registered but is not an Evaluator subclass"))
         return Evaluator
     options = config.evaluator.options()
-    allowed = [name for name in inspect.signature(evaluator_class).parameters if name not in ("self", "args", "kwargs")]
-    unknown = [name for name in options if name not in allowed]
+    parameters = inspect.signature(evaluator_class).parameters.values()
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    allowed = [p.name for p in parameters if p.kind not in variadic]
+    takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters)
+    unknown = [] if takes_any else [name for name in options if name not in allowed]
     if unknown:
         listed = ", ".join(allowed) or "none"
         problems += [(f"evaluator.{name}", f"unknown option{did_you_mean(name, allowed)}; allowed: {listed}") for name in unknown]

@@ -40,7 +40,9 @@ def measure_render(channels: Mapping[str, np.ndarray]) -> dict[str, Any]:
     background = None if segmentation is None else _away_from_objects(segmentation == 0)
     measured: dict[str, Any] = {"background_edge_density": edge_density(channels["rgb"], background)}
     if "uv" in channels:
-        object_mask = (channels["uv"] != 0).any(axis=-1) if segmentation is None else segmentation == 1
+        object_mask = (channels["uv"] != 0).any(axis=-1)  # the object's textured surface (a liquid has no UVs)
+        if segmentation is not None:
+            object_mask &= segmentation == 1
         measured["uv_visible"] = uv_visible_counts(channels["uv"], object_mask).astype(_UV_DTYPE).tobytes()
     return measured
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from simulator.dashboard.data import ResultsSource, Snapshot
 from simulator.dashboard.files import image_file
 from simulator.dashboard.queries import Query, QueryError, group_table, heatmap, samples
+
+logger = logging.getLogger(__name__)
+_DIGITS = re.compile(r"[0-9]{1,9}")  # str.isdigit() also accepts '²', which int() refuses
 
 Params = Mapping[str, Sequence[str]]
 
@@ -38,6 +43,9 @@ class DashboardApi:
             return 200, route(self.source.snapshot(), params)
         except QueryError as error:
             return 400, {"error": str(error)}
+        except Exception as error:  # noqa: BLE001 - e.g. an unreadable part file: answer, and keep serving
+            logger.exception("dashboard request %s failed", path)
+            return 500, {"error": f"{type(error).__name__}: {error}"}
 
     def status(self, snapshot: Snapshot, params: Params) -> dict:
         """What changes while a run writes: the version (bumped on every new part file), parts and rows."""
@@ -91,14 +99,14 @@ def _cell(params: Params) -> tuple[int, int] | None:
     if value is None:
         return None
     parts = value.split(",")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    if len(parts) != 2 or not all(_DIGITS.fullmatch(p) for p in parts):
         raise QueryError(f"cell must be 'x,y' bin numbers, got {value!r}")
     return int(parts[0]), int(parts[1])
 
 
 def _integer(params: Params, key: str, default: int) -> int:
     value = params.get(key, [str(default)])[-1]
-    if not value.isdigit():
+    if not _DIGITS.fullmatch(value):
         raise QueryError(f"{key} must be a whole number, got {value!r}")
     return int(value)
 

@@ -84,13 +84,25 @@ def results_folders(results_dir: str | Path) -> tuple[Path, Path]:
     return path.resolve(), (path / "results").resolve()
 
 
-def part_files(parts_dir: Path) -> tuple[str, ...]:
-    """Names of the finished part files, sorted (writers rename a part into place when it is whole)."""
+PartFile = tuple[str, int, int]  # name, modification time (ns), size: a part rewritten in place differs
+
+
+def part_files(parts_dir: Path) -> tuple[PartFile, ...]:
+    """The finished part files, sorted (writers rename a part into place when it is whole; `--retry-failed`
+    rewrites parts in place, which changes their time and size)."""
     try:
-        names = os.listdir(parts_dir)
+        entries = list(os.scandir(parts_dir))
     except FileNotFoundError:
         return ()
-    return tuple(sorted(n for n in names if n.startswith("part-") and n.endswith(".parquet")))
+    found = []
+    for entry in entries:
+        if entry.name.startswith("part-") and entry.name.endswith(".parquet"):
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:  # replaced or removed since the listing
+                continue
+            found.append((entry.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))
 
 
 class ResultsSource:
@@ -101,7 +113,7 @@ class ResultsSource:
         self.images_dir = self.root / "images"
         self.bins, self.method = bins, method
         self._lock = threading.Lock()
-        self._files: tuple[str, ...] = ()
+        self._files: tuple[PartFile, ...] = ()
         self._table = EMPTY
         self._snapshot = self._build(0, 0)
 
@@ -115,11 +127,11 @@ class ResultsSource:
                 self._update(files)
             return self._snapshot
 
-    def _update(self, files: tuple[str, ...]) -> None:
+    def _update(self, files: tuple[PartFile, ...]) -> None:
         known = set(self._files)
-        if not known.issubset(files):  # parts were removed or replaced: start again
+        if not known.issubset(files):  # parts were removed or rewritten: start again
             known, self._table = set(), EMPTY
-        new = [name for name in files if name not in known]
+        new = [name for name, *_ in (part for part in files if part not in known)]
         try:
             added = read_parts([self.parts_dir / name for name in new])
         except FileNotFoundError:

@@ -6,6 +6,7 @@ environments selected. Each answer counts evaluated rows only (rows with `error`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -53,7 +54,7 @@ class Query:
             name, _, code = value.rpartition(":")
             if name not in snapshot.dimensions or name in (x, y):
                 raise QueryError(f"slider on unknown or axis dimension {name!r}")
-            if not code.isdigit() or int(code) >= len(snapshot.dimensions[name].labels):
+            if not re.fullmatch(r"[0-9]{1,9}", code) or int(code) >= len(snapshot.dimensions[name].labels):
                 raise QueryError(f"no bin {code!r} for {name!r}")
             sliders[name] = int(code)
         metric = _single(params, "metric") or "top1"

@@ -86,13 +86,15 @@ class SampleProcessor:
                 probabilities = self.model.predict([r.image for r in judged])
                 accepted = [self.experiment.objects[r.sample.object].labels for r in judged]
                 evaluations = self.evaluator.evaluate(probabilities, accepted)
+                if len(evaluations) != len(judged):
+                    raise ValueError(f"the evaluator returned {len(evaluations)} rows for {len(judged)} samples")
                 infer_s = (time.perf_counter() - start) / len(judged)
             except Exception as error:  # noqa: BLE001 - a failing model must not lose the batch
                 log.exception("inference failed for a batch of %d samples", len(judged))
                 for r in judged:
                     r.error = f"inference: {type(error).__name__}: {error}"
                 evaluations = []
-        by_id = dict(zip((r.sample.id for r in judged if r.error is None), evaluations, strict=False))
+        by_id = dict(zip((r.sample.id for r in judged if r.error is None), evaluations, strict=True))
         return [self._row(r, by_id.get(r.sample.id, {}), infer_s if r.sample.id in by_id else None) for r in rendered]
 
     def failed_rows(self, samples: list[Sample], error: str) -> list[dict[str, Any]]:

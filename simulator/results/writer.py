@@ -16,8 +16,11 @@ import pyarrow.parquet as pq
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see either nothing or the whole file."""
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 class ResultsWriter:
@@ -50,10 +53,7 @@ class ResultsWriter:
         if not self._buffer:
             return
         table = pa.Table.from_pylist(self._buffer, schema=self.schema)
-        name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
-        temporary = self.directory / f".{name}.tmp"
-        pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, self.directory / name)
+        write_part(table, self.directory / f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet")
         self.rows_written += len(self._buffer)
         self._buffer.clear()
         self._last_write = time.monotonic()
@@ -83,7 +83,15 @@ def drop_failed_rows(directory: Path) -> int:
         if kept.num_rows == 0:
             part.unlink()
             continue
-        temporary = part.with_name(f".{part.name}.{uuid.uuid4().hex[:8]}.tmp")
-        pq.write_table(kept, temporary, compression="zstd")
-        os.replace(temporary, part)
+        write_part(kept, part)
     return dropped
+
+
+def write_part(table: pa.Table, path: Path) -> None:
+    """Write a Parquet part whole: a hidden temporary file, then a rename (the temporary removed on failure)."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        pq.write_table(table, temporary, compression="zstd")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

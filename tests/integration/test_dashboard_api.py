@@ -24,10 +24,11 @@ from PIL import Image
 from simulator.analysis.loading import load
 from simulator.analysis.stats import wilson_interval
 from simulator.analysis.tables import per_environment, per_object
+from simulator.dashboard.data import ResultsSource
 from simulator.dashboard.server import DashboardServer
 from simulator.evaluators.classification import ClassificationEvaluator
 from simulator.results.schema import results_schema
-from simulator.results.writer import ResultsWriter
+from simulator.results.writer import ResultsWriter, drop_failed_rows
 from simulator.search_space import Continuous, Dimension, Discrete, ParameterSpec
 
 CONTROLS = [
@@ -229,6 +230,8 @@ def test_samples_of_a_cell_lowest_true_prob_first_with_their_images(client: Clie
         "/api/heatmap?x=object&x=environment",
         "/api/samples?cell=1",
         "/api/samples?limit=ten",
+        "/api/samples?limit=%C2%B2",  # '²' passes str.isdigit() but not int()
+        "/api/heatmap?slider=camera.elevation:%C2%B2",
     ],
 )
 def test_bad_queries_are_400(client: Client, query: str) -> None:
@@ -264,6 +267,14 @@ def test_a_folder_without_results_yet_is_served_empty_then_filled(tmp_path: Path
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_parts_rewritten_by_retry_failed_are_read_again(tmp_path: Path) -> None:
+    write_results(tmp_path, 16, failed=3)
+    source = ResultsSource(tmp_path)
+    assert source.snapshot().rows == 16
+    assert drop_failed_rows(tmp_path / "results") == 3  # rewrites the part in place, same name
+    assert source.snapshot().rows == 13
 
 
 def test_page_and_its_files_are_served(client: Client) -> None:
