@@ -131,6 +131,7 @@ class EvaluatorConfig(BaseModel):
     type: str = "classification"
 
     def options(self) -> dict[str, Any]:
+        """The evaluator's own keys (everything but `type`), passed to its constructor."""
         return dict(self.model_extra or {})
 
 

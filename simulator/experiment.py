@@ -75,6 +75,7 @@ class Experiment:
         return self.policy_class(self.space, samples=policy.samples, seed=policy.seed, **policy.options())
 
     def make_evaluator(self) -> Evaluator:
+        """A new evaluator of the configured type with the configured options."""
         return self.evaluator_class(**self.config.evaluator.options())
 
     def pairs(self) -> Iterator[tuple[str, str]]:

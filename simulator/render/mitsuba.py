@@ -32,7 +32,7 @@ import numpy as np
 from simulator.render import mitsuba_scene as ms
 from simulator.render.base import Renderer, RenderSettings, quantize_8bit, srgb_encode
 from simulator.render.mitsuba_setup import import_mitsuba
-from simulator.scene import Camera, ObjectAsset, Scene
+from simulator.scene import ORIGINAL_SURFACE, Camera, ObjectAsset, Scene
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ class MitsubaRenderer(Renderer):
 
     def _bsdf(self, scene: Scene) -> dict[str, Any]:
         surface = scene.object.surface
-        image = surface.image_path if surface is not None else scene.object.asset.texture_path
+        replaced = surface is not None and surface.pattern != ORIGINAL_SURFACE
+        image = surface.image_path if replaced else scene.object.asset.texture_path  # read once, then cached
         return ms.object_bsdf(scene.object, self._texture(image))
 
 

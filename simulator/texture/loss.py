@@ -57,6 +57,7 @@ class TextureParameter(torch.nn.Module):
 
     @torch.no_grad()
     def project(self) -> None:
+        """After an optimizer step: clamp the texels into the colour range (the sigmoid parametrization needs nothing)."""
         if self.parametrization == "clamp":
             self.z.clamp_(self.low, self.high)
 

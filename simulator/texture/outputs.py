@@ -19,6 +19,7 @@ from simulator.texture.loop import StepRecord  # noqa: E402
 
 
 def history_frame(history: Sequence[StepRecord]) -> pd.DataFrame:
+    """The optimization history as a table, one row per step."""
     return pd.DataFrame([asdict(record) for record in history])
 
 

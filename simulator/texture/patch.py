@@ -98,6 +98,7 @@ class PatchSettings(StrictModel):
         return value
 
     def accepted_ids(self) -> tuple[int, ...]:
+        """The ImageNet class ids that count as correct: `accepted`, else `label`."""
         return tuple(resolve_label(label) for label in (self.accepted or [self.label]))
 
 
@@ -217,9 +218,11 @@ class PatchOptimizer:
         self.history: list[dict[str, float]] = []
 
     def patch_chw(self) -> torch.Tensor:
+        """The patch as a 3 x H x W sRGB tensor."""
         return self.patch.srgb().permute(2, 0, 1)
 
     def step(self, iteration: int) -> dict[str, float]:
+        """One Adam step on a batch of training images with random placements; the step's loss and accuracy."""
         rng = np.random.default_rng([self.settings.seed, iteration])
         started = time.perf_counter()
         index = rng.integers(len(self.train), size=self.settings.batch)

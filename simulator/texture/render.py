@@ -30,6 +30,7 @@ from simulator.render.mitsuba_scene import (
     read_hdri,
     scene_dict,
     surface_bsdf,
+    unsupported_features,
 )
 from simulator.render.mitsuba_setup import import_mitsuba
 from simulator.scene import ObjectAsset, Scene, SceneObject, Surface
@@ -72,6 +73,7 @@ class DifferentiableRenderer:
 
     @property
     def variant(self) -> str:
+        """The Mitsuba variant in use (llvm_ad_rgb on the CPU, cuda_ad_rgb on a GPU)."""
         return str(self.mi.variant())
 
     def _scene(self, environment: str) -> tuple[Any, Any]:
@@ -107,7 +109,7 @@ class DifferentiableRenderer:
 
     def place(self, scene: Scene) -> tuple[Any, Any]:
         """The Mitsuba scene for `scene`'s environment with its sensor and emitter set for this view."""
-        if scene.object.surface is not None or scene.lights or scene.occluders or scene.sky is not None:
+        if scene.object.surface is not None or scene.lights or unsupported_features(scene):
             raise ValueError("the texture optimizer renders the object, its pose, the camera and the environment only")
         if scene.camera.aperture is not None:
             raise ValueError("the texture optimizer renders with a pinhole camera (camera.aperture must be 0)")

@@ -42,6 +42,7 @@ class ConditionSampler:
         self.environments = list(experiment.environments)
 
     def draw(self, iteration: int, index: int) -> Condition:
+        """The condition (environment and control values) of render `index` in `iteration`; the same every time."""
         rng = np.random.default_rng([self.seed, iteration, index])
         environment = self.environments[int(rng.integers(len(self.environments)))]
         params = self.experiment.space.from_unit(rng.random(len(self.experiment.space.varying)))
@@ -56,4 +57,5 @@ class ConditionSampler:
         return np.random.default_rng([self.seed, iteration, index, 1])
 
     def batch(self, iteration: int, size: int) -> list[Condition]:
+        """The `size` conditions of one iteration."""
         return [self.draw(iteration, index) for index in range(size)]
