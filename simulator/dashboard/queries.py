@@ -183,6 +183,9 @@ def _sample(snapshot: Snapshot, record: dict, row: int, correct: bool) -> dict:
 
 
 def _correct(snapshot: Snapshot, metric: str) -> np.ndarray:
+    column = "correct_topk" if metric == "topk" else "correct_top1"
+    if snapshot.rows and column not in snapshot.table.column_names:  # e.g. a plugin evaluator's results
+        raise QueryError(f"these results have no {column} column, so no {metric} accuracy")
     return snapshot.correct_topk if metric == "topk" else snapshot.correct_top1
 
 

@@ -18,12 +18,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
 from simulator.analysis.loading import load
 from simulator.analysis.stats import wilson_interval
 from simulator.analysis.tables import per_environment, per_object
+from simulator.dashboard.api import DashboardApi
 from simulator.dashboard.data import ResultsSource
 from simulator.dashboard.server import DashboardServer
 from simulator.evaluators.classification import ClassificationEvaluator
@@ -275,6 +277,16 @@ def test_parts_rewritten_by_retry_failed_are_read_again(tmp_path: Path) -> None:
     assert source.snapshot().rows == 16
     assert drop_failed_rows(tmp_path / "results") == 3  # rewrites the part in place, same name
     assert source.snapshot().rows == 13
+
+
+def test_a_metric_the_results_lack_is_a_clear_400(tmp_path: Path) -> None:
+    write_results(tmp_path, 8)
+    for part in (tmp_path / "results").glob("part-*.parquet"):  # as a plugin evaluator without top-k writes
+        pq.write_table(pq.read_table(part).drop_columns(["correct_topk"]), part)
+    api = DashboardApi(ResultsSource(tmp_path))
+    assert api.respond("/api/heatmap", {"x": ["object"]})[0] == 200
+    status, answer = api.respond("/api/heatmap", {"metric": ["topk"]})
+    assert status == 400 and "no correct_topk column" in answer["error"]
 
 
 def test_page_and_its_files_are_served(client: Client) -> None:
