@@ -3,10 +3,11 @@
 `MitsubaRenderer` builds scenes with `simulator.render.mitsuba_scene` and renders them with a
 `path` tracer. The mesh files' vertices, the HDRIs and the textures (decoded to linear RGB) are
 read once per process. The loaded Mitsuba scene is kept while the sample's structure stays the
-same (object, surface, environment file or colour, lamps, pinhole or lens); the pose, camera and
-environment rotation/strength are then set through `mi.traverse` (~10 ms at 224 px against ~95 ms
-for loading the scene again, measured). Every render sets them, a fresh scene too, so a sample
-renders the same whatever came before.
+same (object, surface pattern/image/scale, environment file or colour, lamp kinds, pinhole or
+lens); the pose, camera, environment rotation/strength, the surface's hue/tint/roughness/metallic
+and the lamps' colour, power and placement are then set through `mi.traverse` (much cheaper than
+loading the scene again). Every render sets them, a fresh scene too, so a sample renders the
+same whatever came before.
 
 rgb is display-encoded like Blender's "Standard" view (clip, sRGB curve) and quantized with
 `quantize_8bit`. Environment strength scales the envmap; added lamps keep their power (the same
@@ -51,6 +52,7 @@ class _Loaded:
     params: Any
     channel_sensor: Any
     channel_params: Any
+    looks: tuple[object, ...]  # the surface and lamps its parameters hold now (see MitsubaRenderer._set_looks)
 
 
 class MitsubaRenderError(RuntimeError):
@@ -108,13 +110,14 @@ class MitsubaRenderer(Renderer):
     def _scene(self, scene: Scene) -> _Loaded:
         """The loaded Mitsuba scene for `scene`'s structure (see the module docstring), built when it changed."""
         environment = scene.environment
+        surface = scene.object.surface
         key = (
             scene.object.asset,
-            scene.object.surface,
+            None if surface is None else (surface.pattern, surface.image_path, surface.scale),
             environment.hdri_path,
             environment.strength > 0,
             scene.camera.aperture is None,
-            scene.lights,
+            tuple((light.kind, light.spot_angle) for light in scene.lights),
         )
         if self._loaded is not None and self._loaded.key == key:
             return self._loaded
@@ -134,7 +137,12 @@ class MitsubaRenderer(Renderer):
         channel_sensor = self._mi.load_dict(ms.sensor_dict(scene.camera, settings.width, settings.height, 1, film=film))
         loaded_scene = self._mi.load_dict(description)
         self._loaded = _Loaded(
-            key, loaded_scene, self._mi.traverse(loaded_scene), channel_sensor, self._mi.traverse(channel_sensor)
+            key,
+            loaded_scene,
+            self._mi.traverse(loaded_scene),
+            channel_sensor,
+            self._mi.traverse(channel_sensor),
+            (surface, scene.lights),
         )
         return self._loaded
 
@@ -157,8 +165,31 @@ class MitsubaRenderer(Renderer):
             params["environment.scale"] = float(environment.strength)
         elif "environment.radiance.value" in params:
             params["environment.radiance.value"] = [float(c) * environment.strength for c in environment.color]
+        self._set_looks(loaded, scene)
         params.update()
         loaded.channel_params.update()
+
+    def _set_looks(self, loaded: _Loaded, scene: Scene) -> None:
+        """Surface adjustments (hue, tint, roughness, metallic) and lamp colours, powers and placements
+        that changed since the loaded scene was built: parameters, not a rebuild (about 40 ms saved)."""
+        looks = (scene.object.surface, scene.lights)
+        if looks == loaded.looks:
+            return
+        params, bsdf = loaded.params, self._bsdf(scene)
+        base = bsdf["base_color"]
+        if base["type"] == "bitmap":
+            params["object.bsdf.base_color.data"] = base["data"]
+        else:
+            params["object.bsdf.base_color.value"] = base["value"]
+        params["object.bsdf.roughness.value"] = bsdf["roughness"]
+        params["object.bsdf.metallic.value"] = bsdf["metallic"]
+        for index, light in enumerate(scene.lights):
+            emitter = ms.light_emitter(light)
+            for name in ("position", "to_world"):
+                if name in emitter:
+                    params[f"light_{index}.{name}"] = emitter[name]
+            params[f"light_{index}.intensity.value"] = emitter["intensity"]["value"]
+        loaded.looks = looks
 
     def _channels(self, loaded: _Loaded, scene: Scene, seed: int) -> dict[str, np.ndarray]:
         """depth/segmentation/uv from one primary ray per pixel (see the module docstring)."""

@@ -14,7 +14,16 @@ from simulator.config import ConfigError
 from simulator.experiment import load_experiment
 from simulator.render.base import RenderSettings, srgb_encode
 from simulator.render.pool import RendererPool
-from simulator.scene import ORIGINAL_SURFACE, Camera, Environment, Scene, SceneObject, Surface, quaternion_from_euler
+from simulator.scene import (
+    ORIGINAL_SURFACE,
+    Camera,
+    Environment,
+    Light,
+    Scene,
+    SceneObject,
+    Surface,
+    quaternion_from_euler,
+)
 
 SIZE = 224  # the default model's input size: the prediction check needs it
 SAMPLES = 16
@@ -189,6 +198,28 @@ def test_same_seed_same_image_and_order_does_not_matter(pool: RendererPool) -> N
     assert not np.array_equal(lens_alone["rgb"], alone["rgb"])
     other = renderer.render(second, seed=4)["rgb"]
     assert not np.array_equal(other, alone["rgb"])
+
+
+def test_lamps_and_adjustments_updated_in_place_render_like_a_fresh_scene(pool: RendererPool) -> None:
+    """Lamp power, colour and place and the surface's hue/tint/roughness are parameters, not a rebuild."""
+    base = comparison_scenes()["coffee_mug"]
+    red = Light("point", (1.0, -1.0, 1.0), color=(1.0, 0.3, 0.3), power=300.0)
+    dim = Light("point", (-1.0, -1.0, 0.5), power=80.0)
+    tinted = base.with_object(surface=Surface(ORIGINAL_SURFACE, tint=(1.0, 0.5, 0.5), roughness=0.9))
+    turned = base.with_object(surface=Surface(ORIGINAL_SURFACE, hue_shift=0.2))
+    renderer = pool.get(SMALL, fresh=True)
+    renderer.render(base.with_lights(red), seed=1)
+    built = renderer._loaded
+    lamp_after = renderer.render(base.with_lights(dim), seed=2)
+    assert renderer._loaded is built  # updated, not rebuilt
+    renderer.render(tinted, seed=3)
+    built = renderer._loaded
+    surface_after = renderer.render(turned, seed=4)
+    assert renderer._loaded is built
+    lamp_alone = pool.get(SMALL, fresh=True).render(base.with_lights(dim), seed=2)
+    surface_alone = pool.get(SMALL, fresh=True).render(turned, seed=4)
+    np.testing.assert_array_equal(lamp_after["rgb"], lamp_alone["rgb"])
+    np.testing.assert_array_equal(surface_after["rgb"], surface_alone["rgb"])
 
 
 def test_image_surface_and_unsupported_scene(pool: RendererPool) -> None:
