@@ -122,8 +122,8 @@ def _uv_maps(frame: pd.DataFrame, rows: pd.DataFrame) -> list[dict]:
         return []
     textures = {name: asset.texture_path for name, asset in builtin_objects().items()}
     maps = []
-    for name in sorted(rows["object"].unique()):
-        uv_map = uv_accuracy_map(frame, name)
+    for name, part in rows.groupby("object", sort=True, observed=True):  # filtered once, not per object
+        uv_map = uv_accuracy_map(part, str(name))
         if np.isfinite(uv_map.accuracy).any():
             maps.append({"object": name, "png": _data_uri(plots.uv_accuracy_png(uv_map, textures.get(name)))})
     return maps

@@ -23,6 +23,7 @@ from typing import Any
 import psutil
 import pytest
 from distributed import Client
+from object_folders import object_folder
 
 from simulator.execution.dask import DaskExecutor
 from simulator.execution.placement import PairQueue, pair_of
@@ -192,10 +193,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(tmp_path: Path) ->
 
 
 def test_a_corrupt_asset_is_an_error_row_on_dask(cluster: Cluster, tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "mesh.obj").write_text("this is not an obj file\n")
-    (broken / "object.yaml").write_text("name: broken\nmesh: mesh.obj\nlabels: [cup]\n")
+    broken = object_folder(tmp_path, "broken", "this is not an obj file\n")
     config = write_experiment(tmp_path, samples=2, objects=f"[coffee_mug, {broken}]")
     executor = DaskExecutor.connect(cluster.address)
     try:
@@ -210,10 +208,7 @@ def test_a_corrupt_asset_is_an_error_row_on_dask(cluster: Cluster, tmp_path: Pat
 
 
 def test_an_asset_missing_on_the_worker_names_the_worker_and_the_path(cluster: Cluster, tmp_path: Path) -> None:
-    gone = tmp_path / "gone"
-    gone.mkdir()
-    (gone / "mesh.obj").write_text("v 0 0 0\n")
-    (gone / "object.yaml").write_text("name: gone\nmesh: mesh.obj\nlabels: [cup]\n")
+    gone = object_folder(tmp_path, "gone", "v 0 0 0\n")
     experiment = load_experiment(write_experiment(tmp_path, samples=2, objects=f"[{gone}]"))
     (gone / "mesh.obj").unlink()  # the driver saw it; the workers will not
     executor = DaskExecutor.connect(cluster.address)
@@ -228,10 +223,7 @@ def test_an_asset_missing_on_the_worker_names_the_worker_and_the_path(cluster: C
 
 
 def test_max_failures_stops_a_run_failing_everywhere(cluster: Cluster, tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "mesh.obj").write_text("not a mesh\n")
-    (broken / "object.yaml").write_text("name: broken\nmesh: mesh.obj\nlabels: [cup]\n")
+    broken = object_folder(tmp_path, "broken", "not a mesh\n")
     config = write_experiment(tmp_path, samples=8, objects=f"[{broken}]")
     result = subprocess.run(
         [*ROBUSTSIM, str(config), "-o", str(tmp_path / "out"), "--scheduler", cluster.address, "--max-failures", "2",

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from object_folders import object_folder
 
 from simulator.analysis.surface import uv_accuracy_map
 from simulator.execution.local import LocalExecutor
@@ -114,10 +115,7 @@ def test_rerun_renders_nothing_already_present(tiny_run: tuple[Path, pd.DataFram
 
 
 def test_a_failing_sample_is_a_row_not_a_crash(tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "mesh.obj").write_text("this is not an obj file\n")
-    (broken / "object.yaml").write_text("name: broken\nmesh: mesh.obj\nlabels: [cup]\n")
+    broken = object_folder(tmp_path, "broken", "this is not an obj file\n")
     config = write(
         tmp_path,
         TINY.replace("objects: [coffee_mug]", f"objects: [coffee_mug, {broken}]").replace("samples: 3", "samples: 1"),
