@@ -29,7 +29,8 @@ from simulator.execution.local import LocalExecutor
 from simulator.experiment import Experiment, load_experiment
 from simulator.models.loading import load_model
 from simulator.render.blender import BlenderRenderer
-from simulator.runner import plan_run, run_experiment
+from simulator.runner import run_experiment
+from simulator.search import open_loop_samples
 
 CONFIG = """
 name: throughput
@@ -54,10 +55,10 @@ def bare_bpy_loop(experiment: Experiment) -> tuple[float, int]:
     output = Path(tempfile.gettempdir()) / "robustsim-baseline.png"
     scene_bpy = bpy.context.scene
     settings = scene_bpy.render.image_settings
-    plan = plan_run(experiment)
+    planned = list(open_loop_samples(experiment))
     elapsed, count = 0.0, 0
-    for pair in plan.per_pair:
-        samples = [s for s in plan.samples if (s.object, s.environment) == pair]
+    for pair in experiment.pairs():
+        samples = [s for s in planned if (s.object, s.environment) == pair]
         scenes = [experiment.scene_for(s.object, s.environment, s.params) for s in samples]
         start = time.perf_counter()
         renderer.render(scenes[0], seed=samples[0].seed)  # builds this pair's scene, as robustsim must too

@@ -1,14 +1,20 @@
 """What every policy is: an ask/tell sampler over a `SearchSpace` (the Optuna shape).
 
-The loop that runs an experiment does not care which policy it drives:
+The search loop (`simulator.search`) drives every policy the same way, per (object, environment):
 
     policy = SomePolicy(space, samples=100, seed=0, **options)
-    while batch := policy.ask(32):
-        for params in batch:
-            policy.tell(params, evaluate(params))
+    while batch := policy.ask(8):          # a generation; a few are in flight at once
+        ...render and judge...
+        for params, row in zip(batch, rows):
+            policy.tell(params, row)       # in ask order, possibly after later asks
 
-Determinism contract: equal (space, samples, seed, options) give equal sequences, and the
-sequence does not depend on how it is asked for (ask(3) + ask(7) == ask(10)).
+`tell` receives the result row with two keys added by the loop: `objective` (a float, lower is
+worse for the model: the search minimises it; None when the sample failed) and `passed` (the
+model was right, None when the sample failed).
+
+Determinism contract: equal (space, samples, seed, options) and equal told results give equal
+sequences. Open-loop policies (`adaptive = False`) also give the same sequence however it is
+asked for (ask(3) + ask(7) == ask(10)).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from simulator.search_space import SearchSpace, Value
@@ -39,6 +46,8 @@ class Policy(ABC):
     name: ClassVar[str]  # the short name YAML uses (`policy: {type: <name>}`)
     summary: ClassVar[str]  # one line for `robustsim list policies`
     Options: ClassVar[type[PolicyOptions]] = PolicyOptions
+    adaptive: ClassVar[bool] = True  # learns from `tell`; open-loop policies set False
+    columns: ClassVar[dict[str, pa.DataType]] = {}  # extra keys its params carry (e.g. `boundary.step`), as result columns
 
     def __init__(self, space: SearchSpace, samples: int | None = None, seed: int = 0, **options: Any) -> None:
         """Raises pydantic.ValidationError for bad options, ValueError for a bad `samples` or `seed`."""
@@ -68,8 +77,13 @@ class Policy(ABC):
         self._asked += len(batch)
         return batch
 
+    def waiting(self) -> bool:
+        """True when `ask` returned nothing only because results it needs have not been told yet
+        (the loop then tells the next finished generation and asks again); False means exhausted."""
+        return False
+
     def tell(self, params: Mapping[str, Value], result: Mapping[str, Any]) -> None:
-        """Report the result of evaluating `params`; non-adaptive policies ignore it."""
+        """Report the result of evaluating `params` (see the module docstring); open-loop policies ignore it."""
 
 
 def required_samples(policy: str, samples: int | None) -> int:

@@ -7,9 +7,8 @@ as a check; any other value is an error that states the size and how it is made 
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -44,31 +43,38 @@ class GridPolicy(Policy):
     """Cartesian product over the varying dimensions, in order, the last dimension fastest."""
 
     name = "grid"
+    adaptive = False
     summary = "Every combination of `points` evenly spaced values per range (ends included) and every choice."
     Options = GridOptions
     options: GridOptions
 
     def __init__(self, space: SearchSpace, samples: int | None = None, seed: int = 0, **options: Any) -> None:
         super().__init__(space, samples, seed, **options)
-        self.axes: dict[str, list[Value]] = {d.key: self._axis(d) for d in space.varying}
+        self.axes: dict[str, Sequence[Value]] = {d.key: self._axis(d) for d in space.varying}
         self._size = math.prod(len(values) for values in self.axes.values())
         if samples is not None and samples != self._size:
             shape = " x ".join(f"{len(values)} ({key})" for key, values in self.axes.items()) or "1 (all fixed)"
             raise ValueError(
                 f"the grid has {self._size} points = {shape}; leave out `samples` or set it to {self._size}"
             )
-        self._points: Iterator[tuple[Value, ...]] = itertools.product(*self.axes.values())
 
-    def _axis(self, dimension: Dimension) -> list[Value]:
+    def _axis(self, dimension: Dimension) -> Sequence[Value]:
         distribution = dimension.distribution
         if isinstance(distribution, Continuous):
-            return distribution.grid(self.options.points_per_dimension.get(dimension.key, self.options.points))
-        return list(distribution.choices)
+            return distribution.axis(self.options.points_per_dimension.get(dimension.key, self.options.points))
+        return distribution.choices
 
     def total(self) -> int:
         return self._size
 
     def _next(self, count: int) -> list[Params]:
         fixed = self.space.fixed_values()
-        points = itertools.islice(self._points, count)
-        return [{**fixed, **dict(zip(self.axes, point, strict=True))} for point in points]
+        return [{**fixed, **self._point(index)} for index in range(self._asked, self._asked + count)]
+
+    def _point(self, index: int) -> Params:
+        """The index-th grid point (mixed-radix digits, the last dimension fastest): nothing is enumerated."""
+        point: Params = {}
+        for key, values in reversed(self.axes.items()):
+            index, digit = divmod(index, len(values))
+            point[key] = values[digit]
+        return {key: point[key] for key in self.axes}

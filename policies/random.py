@@ -19,6 +19,7 @@ class RandomPolicy(Policy):
     """
 
     name = "random"
+    adaptive = False
     summary = "Independent uniform draws over every range and choice set."
 
     def __init__(self, space: SearchSpace, samples: int | None = None, seed: int = 0, **options: Any) -> None:

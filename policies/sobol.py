@@ -25,6 +25,7 @@ class SobolPolicy(Policy):
     """
 
     name = "sobol"
+    adaptive = False
     summary = "Scrambled Sobol' low-discrepancy points; use a power-of-2 `samples`."
 
     def __init__(self, space: SearchSpace, samples: int | None = None, seed: int = 0, **options: Any) -> None:

@@ -321,16 +321,19 @@ def optimize_patch(config: Path, output: Path) -> None:
 
 
 def _describe(experiment: Experiment) -> None:
-    from simulator.runner import plan_run
+    from simulator.runner import budget
 
-    plan = plan_run(experiment)
-    per_pair = sorted(set(plan.per_pair.values()))
+    size = budget(experiment)
+    per_pair = "?" if size.per_pair is None else f"{size.per_pair:,}"
+    total = "an open-ended number of" if size.total is None else f"[bold]{size.total:,}[/]"
     varying = ", ".join(d.key for d in experiment.space.varying) or "none"
     settings = experiment.render_settings()
+    policy = experiment.config.policy
+    searched = f", minimising {experiment.objective.describe()}" if experiment.policy_class.adaptive else ""
     console.print(
-        f"[bold]{experiment.name}[/]: {len(experiment.objects)} object(s) x {len(experiment.environments)} "
-        f"environment(s) x {'/'.join(map(str, per_pair))} sample(s) per pair = [bold]{len(plan.samples)}[/] renders\n"
-        f"  policy {experiment.config.policy.type}, varying: {varying}\n"
+        f"[bold]{escape(experiment.name)}[/]: {len(experiment.objects)} object(s) x {len(experiment.environments)} "
+        f"environment(s) x {per_pair} sample(s) per pair = {total} renders\n"
+        f"  policy {escape(policy.type)}{escape(searched)}, varying: {escape(varying)}\n"
         f"  render with {settings.renderer}: {settings.width}x{settings.height} px, "
         f"{settings.samples} spp on {settings.device}, "
         f"channels {', '.join(settings.channels)}"

@@ -102,12 +102,19 @@ class RenderConfig(StrictModel):
 
 
 class PolicyConfig(BaseModel):
-    """`type` picks the policy; other keys are that policy's options."""
+    """`type` picks the policy; other keys are that policy's options.
+
+    `objective` is what adaptive policies minimise (see `simulator.objectives`); each pair asks
+    `generation` samples at a time and keeps at most `in_flight` generations asked but not yet told.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
     type: str = "random"
-    samples: int | None = Field(None, ge=1, description="samples per (object, environment)")
-    seed: int = Field(0, ge=0)
+    samples: int | None = Field(None, ge=1, strict=True, description="samples per (object, environment)")
+    seed: int = Field(0, ge=0, strict=True)
+    objective: str | dict[str, Any] = "margin"
+    generation: int = Field(8, ge=1, le=4096, strict=True)
+    in_flight: int = Field(2, ge=1, le=64, strict=True)
 
     def options(self) -> dict[str, Any]:
         return dict(self.model_extra or {})

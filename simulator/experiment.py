@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from simulator.config import ConfigError, ExperimentConfig, did_you_mean, format
 from simulator.evaluators.base import Evaluator
 from simulator.measurements import measurement_columns
 from simulator.render.base import RenderSettings
-from simulator.results.schema import measured_columns
+from simulator.objectives import Objective, parse_objective
+from simulator.results.schema import SEARCH_COLUMNS, measured_columns, results_schema
 from simulator.scene import Camera, ObjectAsset, Scene, SceneObject
 from simulator.search_space import Dimension, ParameterError, SearchSpace, parse_distribution
 
@@ -54,6 +56,7 @@ class Experiment:
     space: SearchSpace
     policy_class: type
     evaluator_class: type[Evaluator]
+    objective: Objective
 
     @property
     def name(self) -> str:
@@ -69,6 +72,11 @@ class Experiment:
         """Columns measured on each render: `simulator.measurements` plus what controls measure."""
         controls = measured_columns(step.control for step in self.steps)
         return {**measurement_columns(self.render_settings().channels), **controls}
+
+    def results_schema(self) -> pa.Schema:
+        """The Parquet schema of this experiment's rows."""
+        evaluator_columns = dict(self.make_evaluator().columns)
+        return results_schema(self.space.dimensions, evaluator_columns, self.measured_columns(), self.policy_class.columns)
 
     def make_policy(self) -> Any:
         policy = self.config.policy
@@ -123,7 +131,13 @@ def resolve_experiment(config: ExperimentConfig, source: str) -> Experiment:
     _check_model_name(config, problems)
     if problems:
         raise ConfigError(source, problems)
-    return Experiment(source, config, objects, environments, steps, space, policy_class, evaluator_class)
+    experiment = Experiment(
+        source, config, objects, environments, steps, space, policy_class, evaluator_class, Objective("margin")
+    )
+    objective = _resolve_objective(experiment, problems)
+    if problems:
+        raise ConfigError(source, problems)
+    return dataclasses.replace(experiment, objective=objective)
 
 
 def _add_unique(found: dict[str, Any], name: str, value: Any, path: str, problems: list[tuple[str, str]]) -> None:
@@ -303,6 +317,27 @@ def _resolve_policy(config: ExperimentConfig, space: SearchSpace, problems: list
     except (ValueError, TypeError) as error:
         problems.append(("policy", str(error)))
     return policy_class
+
+
+def _resolve_objective(experiment: Experiment, problems: list[tuple[str, str]]) -> Objective:
+    """`policy.objective`: a numeric column of this experiment's rows."""
+    try:
+        objective = parse_objective(experiment.config.policy.objective)
+    except ValueError as error:
+        problems.append(("policy.objective", str(error)))
+        return Objective("margin")
+    schema = experiment.results_schema()
+    numeric = [f.name for f in schema if pa.types.is_floating(f.type) or pa.types.is_integer(f.type)]
+    numeric = [name for name in numeric if name not in SEARCH_COLUMNS and name not in ("seed",)]
+    if objective.column not in numeric:
+        problems.append(
+            (
+                "policy.objective",
+                f"{objective.column!r} is not a numeric column of this experiment's results"
+                f"{did_you_mean(objective.column, numeric)} (numeric columns: {', '.join(numeric)})",
+            )
+        )
+    return objective
 
 
 def _resolve_evaluator(config: ExperimentConfig, problems: list[tuple[str, str]]) -> type[Evaluator]:

@@ -8,8 +8,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from simulator.runner import RunPlan
-
 
 class RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
@@ -26,10 +24,11 @@ class RichProgress:
         self._task: Any = None
         self._failed = 0
 
-    def start(self, plan: RunPlan) -> None:
-        todo = len(plan.todo)
-        if plan.done_ids:
-            self.console.print(f"{len(plan.samples) - todo} of {len(plan.samples)} samples already done; resuming.")
+    def start(self, total: int | None, stored: int) -> None:
+        """`total` samples to search (None: not known in advance), `stored` already in the output folder."""
+        todo = None if total is None else max(total - stored, 0)
+        if stored:
+            self.console.print(f"{stored} samples already done; resuming.")
         if todo == 0:
             return
         self._progress = Progress(

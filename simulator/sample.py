@@ -27,6 +27,7 @@ class Sample:
     environment: str
     params: dict[str, Value] = field(hash=False)
     seed: int
+    index: int = field(default=0, compare=False)  # position in its pair's ask stream (not part of the id)
 
     @property
     def id(self) -> str:

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
-
 Kind = Literal["float", "int", "str", "bool"]
 Value = float | int | str | bool
 
@@ -98,10 +96,44 @@ class Continuous:
 
     def grid(self, points: int) -> list[Value]:
         """`points` evenly spaced values from low to high inclusive (distinct integers for ints)."""
-        values = np.linspace(self.low, self.high, max(points, 1)) if points > 1 else [(self.low + self.high) / 2]
-        if self.integer:
-            return sorted({int(round(v)) for v in values})
-        return [float(v) for v in values]
+        return list(self.axis(points))
+
+    def axis(self, points: int) -> GridAxis:
+        """The values of `grid(points)` as a lazy sequence (a 10**15-point axis costs nothing)."""
+        if points <= 1:
+            middle = (self.low + self.high) / 2
+            return GridAxis(middle, middle, 1, self.integer)
+        if self.integer and points >= self.high - self.low + 1:  # every integer of the range
+            return GridAxis(self.low, self.high, int(self.high - self.low) + 1, True)
+        return GridAxis(self.low, self.high, points, self.integer)
+
+
+@dataclass(frozen=True)
+class GridAxis(Sequence[Value]):
+    """`count` evenly spaced values from `low` to `high` inclusive (numpy.linspace's values), rounded
+    for integer ranges; computed on access."""
+
+    low: float
+    high: float
+    count: int
+    integer: bool = False
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.count))]
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        index %= self.count
+        if self.count == 1:
+            value = self.low
+        elif index == self.count - 1:
+            value = self.high
+        else:
+            value = index * ((self.high - self.low) / (self.count - 1)) + self.low
+        return int(round(value)) if self.integer else float(value)
 
 
 @dataclass(frozen=True)

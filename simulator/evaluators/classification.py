@@ -20,6 +20,8 @@ class ClassificationEvaluator(Evaluator):
     A sample counts as correct when a predicted class is any of its accepted classes (e.g. both
     'coffee mug' and 'cup'); `true_prob` sums the probability of all of them and
     `loss = -log(max(true_prob, 1e-12))`. Ties in probability rank the lower class id first.
+    `margin` is the best accepted class's logit minus the best other class's (log-probabilities,
+    floored at 1e-12): negative when the model is wrong, the objective a search minimises by default.
     """
 
     name = "classification"
@@ -40,6 +42,7 @@ class ClassificationEvaluator(Evaluator):
             "prob_topk": pa.list_(pa.float64()),
             "true_prob": pa.float64(),
             "loss": pa.float64(),
+            "margin": pa.float64(),
             "correct_top1": pa.bool_(),
             "correct_topk": pa.bool_(),
         }
@@ -52,11 +55,14 @@ class ClassificationEvaluator(Evaluator):
         topk = np.argsort(-probs, axis=1, kind="stable")[:, : self.topk]
         true_prob = np.where(mask, probs, 0.0).sum(axis=1)
         loss = -np.log(np.maximum(true_prob, MIN_PROB))
+        best_true = np.where(mask, probs, 0.0).max(axis=1, initial=0.0)
+        best_other = np.where(mask, 0.0, probs).max(axis=1, initial=0.0)
+        margin = np.log(np.maximum(best_true, MIN_PROB)) - np.log(np.maximum(best_other, MIN_PROB))
         hits = mask[rows, topk]
         names = np.asarray(self.class_names, dtype=object)[topk]
         columns = zip(
             topk.tolist(), names.tolist(), probs[rows, topk].tolist(), true_prob.tolist(), loss.tolist(),
-            hits[:, 0].tolist(), hits.any(axis=1).tolist(),
+            margin.tolist(), hits[:, 0].tolist(), hits.any(axis=1).tolist(),
         )
         return [
             {
@@ -67,10 +73,11 @@ class ClassificationEvaluator(Evaluator):
                 "prob_topk": probs_k,
                 "true_prob": true_p,
                 "loss": loss_i,
+                "margin": margin_i,
                 "correct_top1": top1_hit,
                 "correct_topk": topk_hit,
             }
-            for ids, labels, probs_k, true_p, loss_i, top1_hit, topk_hit in columns
+            for ids, labels, probs_k, true_p, loss_i, margin_i, top1_hit, topk_hit in columns
         ]
 
     def _accepted_mask(self, probs: np.ndarray, accepted: Sequence[tuple[int, ...]]) -> np.ndarray:

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
 from pathlib import Path
 from typing import Any
 
-from simulator.execution.base import Executor
+from simulator.execution.base import ExecutionSession, Executor
 from simulator.execution.processor import SampleProcessor
 from simulator.experiment import Experiment
 from simulator.models.loading import LoadedModel
 from simulator.sample import Sample
+
+
+class _LocalSession(ExecutionSession):
+    """Processes each batch when its rows are asked for, one at a time."""
+
+    def __init__(self, processor: SampleProcessor) -> None:
+        self._processor = processor
+        self._queued: deque[list[Sample]] = deque()
+
+    @property
+    def capacity(self) -> int:
+        return 1
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._queued)
+
+    def submit(self, samples: list[Sample]) -> None:
+        self._queued.append(samples)
+
+    def next_finished(self) -> list[dict[str, Any]]:
+        return self._processor.process(self._queued.popleft())
+
+    def close(self) -> None:
+        self._queued.clear()
 
 
 class LocalExecutor(Executor):
@@ -18,14 +43,12 @@ class LocalExecutor(Executor):
         self._model = model  # an already loaded model to use instead of loading one
         self._processor: SampleProcessor | None = None
 
-    def run(
-        self, experiment: Experiment, batches: Iterable[list[Sample]], image_dir: Path | None
-    ) -> Iterator[list[dict[str, Any]]]:
-        if self._processor is None or self._processor.experiment is not experiment:
+    def open(self, experiment: Experiment, image_dir: Path | None) -> ExecutionSession:
+        processor = self._processor
+        if processor is None or processor.experiment is not experiment or processor.image_dir != image_dir:
             self.close()
-            self._processor = SampleProcessor(experiment, image_dir, self._model)
-        for batch in batches:
-            yield self._processor.process(batch)
+            processor = self._processor = SampleProcessor(experiment, image_dir, self._model)
+        return _LocalSession(processor)
 
     def close(self) -> None:
         if self._processor is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable
 
 from simulator.sample import Sample
 
@@ -15,22 +14,26 @@ def pair_of(batch: list[Sample]) -> Pair:
 
 
 class PairQueue:
-    """Upcoming batches grouped by (object, environment), read ahead at most `lookahead` batches.
+    """Batches waiting for a worker, grouped by (object, environment).
 
     `take` gives a worker more of the scene it holds; a worker whose scene is used up gets the
     earliest scene that the fewest other workers hold, so workers spread over scenes.
     """
 
-    def __init__(self, batches: Iterable[list[Sample]], lookahead: int) -> None:
-        self._source = iter(batches)
-        self._lookahead = max(1, lookahead)
+    def __init__(self) -> None:
         self._queues: dict[Pair, deque[list[Sample]]] = {}  # in order of first appearance
         self._size = 0
-        self._exhausted = False
+
+    def __len__(self) -> int:
+        return self._size
+
+    def put(self, batch: list[Sample]) -> None:
+        if batch:
+            self._queues.setdefault(pair_of(batch), deque()).append(batch)
+            self._size += 1
 
     def take(self, held: Pair | None, holders: Counter[Pair]) -> list[Sample] | None:
-        """The next batch for a worker holding `held`; `holders` counts workers per scene. None when done."""
-        self._read_ahead()
+        """The next batch for a worker holding `held`; `holders` counts workers per scene. None when empty."""
         if not self._queues:
             return None
         pair = held if held in self._queues else min(self._queues, key=lambda p: holders[p])
@@ -40,16 +43,3 @@ class PairQueue:
             del self._queues[pair]
         self._size -= 1
         return batch
-
-    def empty(self) -> bool:
-        self._read_ahead()
-        return not self._queues
-
-    def _read_ahead(self) -> None:
-        while not self._exhausted and self._size < self._lookahead:
-            batch = next(self._source, None)
-            if batch is None:
-                self._exhausted = True
-            elif batch:
-                self._queues.setdefault(pair_of(batch), deque()).append(batch)
-                self._size += 1

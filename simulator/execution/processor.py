@@ -147,6 +147,7 @@ class SampleProcessor:
             "object": sample.object,
             "environment": sample.environment,
             "renderer": self.experiment.config.render.renderer,
+            "ask_index": sample.index,
             **sample.params,
             **{key: None for key in self._measured_columns},
             **rendered.measured,

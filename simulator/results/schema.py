@@ -23,6 +23,10 @@ LABEL_COLUMNS: dict[str, pa.DataType] = {
     "label": pa.list_(pa.int64()),  # accepted ImageNet classes
     "label_names": pa.list_(pa.string()),
 }
+SEARCH_COLUMNS: dict[str, pa.DataType] = {
+    "ask_index": pa.int64(),  # position of the sample in its (object, environment) pair's ask stream
+    "objective": pa.float64(),  # what the search minimises (lower is worse for the model); null if failed
+}
 RUN_COLUMNS: dict[str, pa.DataType] = {
     "render_s": pa.float64(),
     "infer_s": pa.float64(),
@@ -50,8 +54,19 @@ def results_schema(
     dimensions: tuple[Dimension, ...],
     evaluator_columns: Mapping[str, pa.DataType],
     measured: Mapping[str, pa.DataType] | None = None,
+    policy_columns: Mapping[str, pa.DataType] | None = None,
 ) -> pa.Schema:
-    """identity, `<control>.<param>` columns, measured columns, labels, evaluator columns, timings and error."""
+    """identity, `<control>.<param>` columns, measured columns, labels, evaluator columns, the search's
+    columns (ask order, objective, what the policy notes), timings and error."""
     params = {d.key: _KIND_TYPES[d.spec.kind] for d in dimensions}
-    columns = {**IDENTITY_COLUMNS, **params, **(measured or {}), **LABEL_COLUMNS, **evaluator_columns, **RUN_COLUMNS}
+    columns = {
+        **IDENTITY_COLUMNS,
+        **params,
+        **(measured or {}),
+        **LABEL_COLUMNS,
+        **evaluator_columns,
+        **SEARCH_COLUMNS,
+        **(policy_columns or {}),
+        **RUN_COLUMNS,
+    }
     return pa.schema([pa.field(name, dtype, nullable=True) for name, dtype in columns.items()])

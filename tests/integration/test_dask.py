@@ -29,8 +29,9 @@ from simulator.execution.dask import DaskExecutor
 from simulator.execution.placement import PairQueue, pair_of
 from simulator.experiment import load_experiment
 from simulator.results.reader import read_results
-from simulator.runner import RunPlan, plan_run, run_experiment
+from simulator.runner import run_experiment
 from simulator.sample import Sample
+from simulator.search import open_loop_samples
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +59,7 @@ def write_experiment(folder: Path, samples: int, images: bool = False, objects: 
 
 
 def planned_ids(config: Path) -> set[str]:
-    return {sample.id for sample in plan_run(load_experiment(config)).samples}
+    return {sample.id for sample in open_loop_samples(load_experiment(config))}
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -77,21 +78,16 @@ def scene_batches(scenes: list[str], per_scene: int) -> list[list[Sample]]:
 
 
 def test_a_worker_keeps_its_scene_and_free_workers_spread_over_scenes() -> None:
-    queue = PairQueue(scene_batches(["a", "b", "c"], 3), lookahead=100)
+    queue = PairQueue()
+    for batch in scene_batches(["a", "b", "c"], 3):
+        queue.put(batch)
     held: dict[str, tuple[str, str]] = {}
     for worker in ("w1", "w2", "w3"):
         held[worker] = pair_of(queue.take(held.get(worker), Counter(held.values())))
     assert sorted(pair[1] for pair in held.values()) == ["a", "b", "c"]  # one scene each
     assert pair_of(queue.take(held["w2"], Counter(held.values()))) == held["w2"]  # more of its own scene
     taken = [queue.take(None, Counter()) for _ in range(5)]  # 9 batches in all
-    assert None not in taken and queue.take(None, Counter()) is None and queue.empty()
-
-
-def test_the_queue_reads_ahead_no_further_than_asked() -> None:
-    source = iter(scene_batches(["a", "b"], 50))
-    queue = PairQueue(source, lookahead=10)
-    assert pair_of(queue.take(None, Counter()))[1] == "a"
-    assert len(list(source)) == 100 - 10  # the rest was never pulled
+    assert None not in taken and queue.take(None, Counter()) is None and len(queue) == 0
 
 
 # ------------------------------------------------------------------ a real cluster on 127.0.0.1
@@ -161,7 +157,7 @@ class KillOtherWorkerOnFirstResult:
         self.killed: int | None = None
         self.running_on_victim = 0
 
-    def start(self, plan: RunPlan) -> None:
+    def start(self, total: int | None, stored: int) -> None:
         pass
 
     def advance(self, rows: list[dict[str, Any]]) -> None:

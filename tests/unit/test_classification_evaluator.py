@@ -32,6 +32,15 @@ def test_known_probabilities_give_known_rows():
     assert second["correct_top1"] is False and second["correct_topk"] is True
 
 
+def test_margin_is_the_best_true_logit_minus_the_best_other():
+    logits = np.array([[2.0, 3.5, -1.0, 0.5, 0.0], [4.0, 1.0, 3.0, -2.0, 0.0]])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    wrong, right = evaluator().evaluate(probs, [(0, 3), (0, 2)])
+    assert wrong["margin"] == pytest.approx(2.0 - 3.5)  # negative: the model is wrong
+    assert right["margin"] == pytest.approx(4.0 - 1.0)  # the other accepted class (3.0) does not count
+    assert (wrong["margin"] < 0) == (not wrong["correct_top1"]) and right["correct_top1"]
+
+
 def test_ties_rank_lower_class_ids_first():
     rows = evaluator(3).evaluate(np.full((1, 5), 0.2), [(4,)])
     assert rows[0]["pred_topk"] == [0, 1, 2]

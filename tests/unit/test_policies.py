@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import warnings
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -63,7 +65,7 @@ def test_grid_exact_points_last_dimension_fastest() -> None:
 
 def test_grid_size_is_the_product_of_axes() -> None:
     policy = GridPolicy(SPACE)  # 5 angles x 4 distinct integers in [2, 5] x 2 choices
-    assert policy.axes["light.count"] == [2, 3, 4, 5]
+    assert list(policy.axes["light.count"]) == [2, 3, 4, 5]
     assert policy.total() == 5 * 4 * 2
     params = policy.ask(1000)
     assert len(params) == policy.total()
@@ -82,9 +84,30 @@ def test_grid_int_dimensions_are_distinct_integers() -> None:
 
 def test_grid_points_per_dimension_override() -> None:
     policy = GridPolicy(SPACE, points=2, points_per_dimension={"camera.azimuth": 1})
-    assert policy.axes["camera.azimuth"] == [0.0]  # one point: the middle of the range
-    assert policy.axes["light.count"] == [2, 5]
+    assert list(policy.axes["camera.azimuth"]) == [0.0]  # one point: the middle of the range
+    assert list(policy.axes["light.count"]) == [2, 5]
     assert policy.total() == 1 * 2 * 2
+
+
+def test_a_huge_grid_is_counted_and_indexed_without_enumerating_it() -> None:
+    start = time.perf_counter()
+    policy = GridPolicy(SPACE, points=10**15)  # 10**15 azimuths x 4 counts x 2 modes
+    assert policy.total() == 10**15 * 4 * 2
+    first, second, third = policy.ask(3)
+    policy.ask(10**4)  # asks go on from where they are, without enumerating what came before
+    assert time.perf_counter() - start < 1
+    assert first["camera.azimuth"] == second["camera.azimuth"] == -30.0  # the last dimension moves fastest
+    assert (first["light.count"], first["background.mode"], second["background.mode"]) == (2, "a", "b")
+    assert third["light.count"] == 3
+
+
+def test_grid_points_are_the_linspace_values() -> None:
+    for low, high, points in [(0.0, 1.0, 7), (-3.5, 12.25, 40), (2.0, 2.0, 3)]:
+        assert Continuous(low, high).grid(points) == [float(v) for v in np.linspace(low, high, points)]
+    for low, high, points in [(0, 10, 4), (-7, 93, 33), (0, 3, 9)]:
+        assert Continuous(low, high, integer=True).grid(points) == sorted(
+            {int(round(v)) for v in np.linspace(low, high, points)}
+        )
 
 
 def test_grid_all_fixed_is_one_point() -> None:
