@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.analysis.loading import evaluated, parameter_columns
+from simulator.results.images import saved_image
 
 
 def failure_gallery(
@@ -15,8 +16,9 @@ def failure_gallery(
     """The `n` rows with the lowest `true_prob` (misclassified ones only, by default).
 
     Columns: `id, object, environment, pred_top1_name, true_prob, correct_top1`, the varying parameter
-    columns, and `image` (absolute path of the saved image, or None when none was saved or the file is
-    gone). Image paths are resolved against `root`, by default `frame.attrs["root"]` set by `load`.
+    columns, and `image` (absolute path of the saved image, or None when none was saved, the file is
+    gone or the path leads outside `root/images`, see `results.images.saved_image`). Image paths are
+    resolved against `root`, by default `frame.attrs["root"]` set by `load`.
     """
     rows = evaluated(frame)
     if failures_only:
@@ -26,9 +28,6 @@ def failure_gallery(
     columns = ["id", "object", "environment", "pred_top1_name", "true_prob", "correct_top1", *parameter_columns(frame)]
     gallery = rows[columns].reset_index(drop=True)
     paths = rows["image_path"] if "image_path" in rows.columns else pd.Series(None, index=rows.index)
-    images = []
-    for relative in paths:
-        path = (root / relative) if isinstance(relative, str) and relative else None
-        images.append(str(path.resolve()) if path is not None and path.is_file() else None)
-    gallery["image"] = images
+    images = [saved_image(root, relative) for relative in paths]
+    gallery["image"] = [str(path) if path is not None else None for path in images]
     return gallery

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from simulator.results.images import saved_image
+
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {  # URL path -> (file in static/, content type)
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -17,14 +19,10 @@ IMAGE_ID = re.compile(r"[0-9A-Za-z_-]{1,128}")
 
 def image_file(images_dir: Path, sample_id: str) -> Path | None:
     """`images_dir/<sample_id>.png` when the id is well formed and the file, symlinks resolved, is a
-    regular file inside `images_dir`; otherwise None."""
+    regular file inside the output folder's own `images/` (see `results.images.saved_image`); else None."""
     if not IMAGE_ID.fullmatch(sample_id):
         return None
-    folder = images_dir.resolve()
-    path = (folder / f"{sample_id}.png").resolve()
-    if not path.is_relative_to(folder) or not path.is_file():
-        return None
-    return path
+    return saved_image(images_dir.parent, f"{images_dir.name}/{sample_id}.png")
 
 
 def static_file(url_path: str) -> tuple[Path, str] | None:
