@@ -120,3 +120,30 @@ def test_without_the_plugin_the_name_is_unknown(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = robustsim(env, "validate", str(config))
     assert result.returncode == 2 and "unknown control 'grayscale'" in result.stderr
+
+
+def test_an_adaptive_plugin_policy_steers_the_search(plugin_env: dict[str, str], tmp_path: Path) -> None:
+    """follow_failures asks only the parameters of failed samples once a failure was told: every
+    generation after one that held a failure repeats failed parameters, and nothing else."""
+    config = tmp_path / "follow.yaml"
+    config.write_text(
+        textwrap.dedent(EXPERIMENT)
+        .replace("yaw: {min: -30, max: 30}", "yaw: {min: -180, max: 180}\n    pitch: {min: -90, max: 90}")
+        .replace("  - {type: grayscale, amount: 1.0}\n", "")
+        .replace("{type: random, samples: 2, seed: 0}", "{type: follow_failures, samples: 16, seed: 1, generation: 4, in_flight: 1}")
+    )
+    output = tmp_path / "out"
+    result = robustsim(plugin_env, "run", str(config), "-o", str(output), "--workers", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    frame = read_results(output / "results").sort_values("ask_index")
+    assert frame["ask_index"].tolist() == list(range(16))
+    keys = ["orientation.yaw", "orientation.pitch"]
+    failed_before: set[tuple[float, ...]] = set()
+    steered = 0
+    for _generation, rows in frame.groupby(frame["ask_index"] // 4):
+        asked = {tuple(row) for row in rows[keys].itertuples(index=False)}
+        if failed_before:
+            assert asked <= failed_before  # only where tell reported failures
+            steered += 1
+        failed_before |= {tuple(row) for row in rows.loc[~rows["correct_top1"], keys].itertuples(index=False)}
+    assert steered >= 2  # the model fails on some of these views, so the search turned to them early
