@@ -124,6 +124,7 @@ class ModelConfig(StrictModel):
     """The model under test; empty means the embedded ImageNet EfficientNet-Lite0."""
 
     module: str | None = None  # a `robustsim.models` name, or "package.module:ClassOrFactory"
+    module_dir: Path | None = None  # set on reading: the folder of the file that named `module`, searched too
     kwargs: dict[str, Any] = Field(default_factory=dict)
     weights: Path | None = None
     preprocessing: dict[str, Any] | None = None
@@ -262,6 +263,9 @@ def _absolute_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
     for section, key in (("model", "weights"), ("output", "dir")):
         if isinstance(raw.get(section), dict) and isinstance(raw[section].get(key), str):
             raw[section] = {**raw[section], key: str((folder / raw[section][key]).resolve())}
+    model = raw.get("model")
+    if isinstance(model, dict) and ":" in str(model.get("module", "")) and "module_dir" not in model:
+        raw["model"] = {**model, "module_dir": str(folder)}
     return raw
 
 

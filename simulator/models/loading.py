@@ -14,7 +14,9 @@ A spec is the `model:` section of an experiment (see `simulator.config.ModelConf
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,20 @@ _SHOWN_KEYS = 5
 
 class ModelError(ValueError):
     """The model spec cannot be turned into a working model; the message says what to fix."""
+
+
+@contextmanager
+def running_user_code(what: str) -> Iterator[None]:
+    """Turn whatever a user's code raises, `exit()` and `sys.exit(0)` included, into a ModelError
+    saying `what` failed (an exit while loading a model must never end a command as if it succeeded)."""
+    try:
+        yield
+    except (ModelError, registry.UnknownNameError):
+        raise
+    except SystemExit as exc:
+        raise ModelError(f"{what} called exit({exc.code!r}); a model module must not exit") from None
+    except Exception as exc:
+        raise ModelError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
 
 
 class LoadedModel:
@@ -72,7 +88,7 @@ def load_model(spec: ModelConfig | Mapping[str, Any] | None = None) -> LoadedMod
     device = _device(config.device)
     if config.module is None and config.kwargs:
         raise ModelError("model.kwargs given without model.module; kwargs only apply to a module")
-    entry = resolve_model_entry(config.module)
+    entry = resolve_model_entry(config.module, config.module_dir)
     module = _build_module(entry.build, config.module or "the default model", config.kwargs)
     if config.weights is not None:
         _load_weights(module, config.weights)
@@ -89,29 +105,39 @@ def _validate(spec: ModelConfig | Mapping[str, Any] | None) -> ModelConfig:
         raise ModelError(f"invalid model spec: {_describe(exc)}") from exc
 
 
-def resolve_model_entry(module: str | None) -> RegisteredModel:
+def resolve_model_entry(module: str | None, folder: Path | None = None) -> RegisteredModel:
     """The builder and preprocessing `model.module` names: None is the default model, a name without
-    ':' a `robustsim.models` entry point, anything else an import path."""
+    ':' a `robustsim.models` entry point, anything else an import path (also looked up in `folder`)."""
     if module is None:
         return EFFICIENTNET_LITE0
     if ":" not in module:
         try:
-            found = registry.lookup("models", module)
+            with running_user_code(f"loading the registered model {module!r}"):
+                found = registry.lookup("models", module)
         except registry.UnknownNameError as error:
             raise ModelError(f"{error}; or give an import path 'package.module:attr'") from None
     else:
-        found = _import_attr(module)
+        found = _import_attr(module, folder)
     return found if isinstance(found, RegisteredModel) else RegisteredModel(build=found)
 
 
-def _import_attr(path: str) -> Any:
+def _import_attr(path: str, folder: Path | None = None) -> Any:
+    """The attribute `package.module:attr` names, importing from `sys.path` and then from `folder`
+    (the experiment file's folder, when it has one)."""
     module_name, sep, attr_path = path.partition(":")
     if not sep or not module_name or not attr_path:
         raise ModelError(f"model.module must look like 'package.module:attr' (got {path!r})")
+    if folder is not None and folder.is_dir() and str(folder) not in sys.path:
+        sys.path.append(str(folder))  # after PYTHONPATH and installed packages, which win
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ModelError(f"cannot import module {module_name!r} (from model.module {path!r}): {exc}") from exc
+        with running_user_code(f"importing {module_name!r} (from model.module {path!r})"):
+            module = importlib.import_module(module_name)
+    except ModelError as error:
+        if not isinstance(error.__cause__, ImportError):
+            raise
+        where = f"{folder} (the experiment's folder) and sys.path" if folder is not None else "sys.path"
+        raise ModelError(f"cannot import module {module_name!r} (from model.module {path!r}): "
+                         f"{error.__cause__}; looked in {where} (add its folder to PYTHONPATH)") from None
     try:
         return reduce(getattr, attr_path.split("."), module)
     except AttributeError as exc:
@@ -121,10 +147,8 @@ def _import_attr(path: str) -> Any:
 def _build_module(attr: Any, path: str, kwargs: dict[str, Any]) -> nn.Module:
     if isinstance(attr, nn.Module) or not callable(attr):
         raise ModelError(f"{path!r} is a {type(attr).__name__}; give an nn.Module class or a factory function")
-    try:
+    with running_user_code(f"calling {path!r} with kwargs {kwargs}"):
         module = attr(**kwargs)
-    except Exception as exc:
-        raise ModelError(f"calling {path!r} with kwargs {kwargs} failed: {type(exc).__name__}: {exc}") from exc
     if not isinstance(module, nn.Module):
         raise ModelError(f"{path!r} returned a {type(module).__name__}, not a torch.nn.Module")
     return module
