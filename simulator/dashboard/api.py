@@ -57,7 +57,7 @@ class DashboardApi:
         return {
             **self.status(snapshot, params),
             "experiment": snapshot.experiment.get("name"),
-            "root": str(self.source.root),
+            "folder": self.source.root.name,  # the name only: the page needs no path of the serving machine
             "evaluated": int(snapshot.evaluated.sum()),
             "failed": int((~snapshot.evaluated).sum()),
             "topk": evaluator.get("topk") if isinstance(evaluator, dict) else None,

@@ -28,10 +28,19 @@ SECURITY_HEADERS = {
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
+CONNECTION_TIMEOUT_S = 10.0  # a connection that sends nothing for this long is closed
+MAX_CONNECTIONS = 64  # handler threads at once; connections beyond them are closed at once
+
+
 class DashboardServer(ThreadingHTTPServer):
-    """Serves the dashboard of one results folder on (host, port); port 0 picks a free one."""
+    """Serves the dashboard of one results folder on (host, port); port 0 picks a free one.
+
+    Each connection has a handler thread and a socket timeout of `timeout_s`; at most
+    `max_connections` are served at once, so idle or half-open connections cannot pile up threads.
+    """
 
     daemon_threads = True
+    request_queue_size = 128  # connections waiting to be accepted (the default 5 drops bursts)
 
     def __init__(
         self,
@@ -40,13 +49,36 @@ class DashboardServer(ThreadingHTTPServer):
         port: int = 8050,
         bins: int = 4,
         method: str = "quantile",
+        timeout_s: float = CONNECTION_TIMEOUT_S,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.source = ResultsSource(results_dir, bins=bins, method=method)
         self.api = DashboardApi(self.source)
         self.loopback = _is_loopback(host)
+        self.timeout_s = timeout_s
+        self._slots = threading.BoundedSemaphore(max_connections)
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), DashboardHandler)
+
+    def process_request(self, request: socket.socket, client_address: tuple) -> None:
+        """Serve in a new thread when a slot is free; close the connection when all are taken."""
+        if not self._slots.acquire(blocking=False):
+            logger.warning("too many connections; closing the one from %s", client_address)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: tuple) -> None:
+        """Handle one connection, then give its slot back."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:
@@ -72,6 +104,11 @@ class DashboardHandler(BaseHTTPRequestHandler):
 
     server: DashboardServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Give the connection's socket the server's timeout (reads that wait longer end the connection)."""
+        self.timeout = self.server.timeout_s
+        super().setup()
 
     def do_GET(self) -> None:  # noqa: N802 - the name BaseHTTPRequestHandler dispatches to
         if self.server.loopback and not self._host_is_loopback():

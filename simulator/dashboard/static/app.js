@@ -123,7 +123,7 @@ function drawCounts(schema) {
   counts.dataset.rows = schema.rows;
   counts.textContent =
     `${schema.rows} renders (${schema.failed} failed) in ${schema.parts} part file(s) · ` +
-    `${schema.bins} ${schema.binning} bins per continuous parameter · ${schema.root}`;
+    `${schema.bins} ${schema.binning} bins per continuous parameter · ${schema.folder}`;
 }
 
 async function update() {
