@@ -146,6 +146,7 @@ def run(
         executor.close()
     results = read_results(outcome.results_dir)
     _print_accuracy(results, getattr(experiment.make_evaluator(), "topk", None))
+    _print_worst_cases(results, experiment)
     console.print(
         f"Rendered {outcome.rendered} samples ({outcome.failed} failed{_retried(outcome.retried)}), "
         f"skipped {outcome.skipped} already done.\n"
@@ -363,6 +364,33 @@ def _print_accuracy(results: Any, topk: int | None) -> None:
             shares.append(f"{row[short]:.2f} [{row[short + '_low']:.2f}, {row[short + '_high']:.2f}]")
         table.add_row(str(row["object"]), str(row["environment"]), str(row["n"]), str(row["failed"]), *shares)
     _wide_console().print(table)
+
+
+def _print_worst_cases(results: Any, experiment: Experiment) -> None:
+    """Per object: failures found (distinct ones too) and the worst case the run met, with its parameters."""
+    from simulator.analysis.search import search_summary
+
+    summary = search_summary(results, experiment.space.ranges())
+    if summary.empty:
+        return
+    table = Table(title=f"Worst case per object (lowest {experiment.objective.describe()})", header_style="bold")
+    for column in ("object", "failures", "distinct", "worst: environment", "prediction", "objective", "parameters"):
+        table.add_column(column, justify="right" if column in ("failures", "distinct", "objective") else "left")
+    parameters = [c.removeprefix("worst_") for c in summary.columns if c.startswith("worst_") and "." in c]
+    for row in summary.to_dict("records"):
+        if "worst_id" not in row or row["worst_id"] is None or row["worst_id"] != row["worst_id"]:
+            continue
+        values = ", ".join(f"{key} = {_short(row[f'worst_{key}'])}" for key in parameters)
+        table.add_row(
+            escape(str(row["object"])), str(row["failures"]), str(row["distinct_failures"]),
+            escape(str(row["worst_environment"])), escape(str(row.get("worst_prediction") or "")),
+            f"{row['worst_objective']:.2f}", escape(values),
+        )
+    _wide_console().print(table)
+
+
+def _short(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _wide_console() -> Console:

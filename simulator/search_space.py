@@ -195,6 +195,10 @@ class SearchSpace:
         """Dimensions a policy must choose values for (not fixed)."""
         return tuple(d for d in self.dimensions if not isinstance(d.distribution, Fixed))
 
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """(low, high) of every varying range, by key (what distances in the space are measured against)."""
+        return {d.key: (d.distribution.low, d.distribution.high) for d in self.varying if isinstance(d.distribution, Continuous)}
+
     def fixed_values(self) -> dict[str, Value]:
         return {d.key: d.distribution.value for d in self.dimensions if isinstance(d.distribution, Fixed)}
 

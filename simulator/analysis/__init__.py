@@ -35,6 +35,9 @@ _EXPORTS = {
     "UVAccuracy": "surface",
     "environment_complexity": "complexity",
     "complexity_accuracy": "complexity",
+    "search_summary": "search",
+    "distinct_failures": "search",
+    "best_so_far": "search",
     "render_report": "report",
     "write_report": "report",
 }

@@ -40,7 +40,17 @@ def load(results_dir: str | Path) -> pd.DataFrame:
         raise ResultsNotFoundError(f"no results in {path} (expected results/part-*.parquet written by `robustsim run`)")
     frame.attrs["root"] = str(root.resolve())
     frame.attrs["parameter_kinds"] = declared_kinds(root / "experiment.json")
+    frame.attrs["objective"] = declared_objective(root / "experiment.json")
     return frame
+
+
+def declared_objective(experiment_json: Path) -> str:
+    """The column the experiment's search minimised (`policy.objective`), `margin` when not readable."""
+    try:
+        objective = json.loads(Path(experiment_json).read_text())["policy"]["objective"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "margin"
+    return objective if isinstance(objective, str) else str(objective.get("column", "margin"))
 
 
 def declared_kinds(experiment_json: Path) -> dict[str, str]:
@@ -63,9 +73,12 @@ def declared_kinds(experiment_json: Path) -> dict[str, str]:
     return kinds
 
 
+POLICY_PREFIXES = ("boundary.",)  # columns a policy notes on its samples (policies/boundary.py), not parameters
+
+
 def parameter_columns(frame: pd.DataFrame, varying_only: bool = True) -> list[str]:
     """The `<control>.<parameter>` columns, in frame order; with `varying_only`, those with 2+ distinct values."""
-    columns = [c for c in frame.columns if "." in c and c not in SCHEMA_COLUMNS]
+    columns = [c for c in frame.columns if "." in c and c not in SCHEMA_COLUMNS and not c.startswith(POLICY_PREFIXES)]
     if varying_only:
         columns = [c for c in columns if frame[c].nunique(dropna=True) > 1]
     return columns

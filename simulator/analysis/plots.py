@@ -99,3 +99,18 @@ def complexity_png(table: pd.DataFrame) -> bytes:
     axes.set_ylim(0, 1.05)
     axes.grid(alpha=0.3)
     return _png(figure)
+
+
+def best_so_far_png(curves: pd.DataFrame, objective: str) -> bytes:
+    """The lowest objective seen so far against renders, one line per (object, environment) (a `best_so_far` table)."""
+    figure, axes = plt.subplots(figsize=(6.4, 3.4))
+    for (obj, environment), part in curves.groupby(["object", "environment"], sort=True):
+        axes.step(part["renders"], part["best"], where="post", label=f"{obj} / {environment}")
+    if objective == "margin":
+        axes.axhline(0.0, color="#999", lw=0.8, ls="--")  # below: the model is wrong
+    axes.set_xlabel("renders of the pair (ask order)")
+    axes.set_ylabel(f"lowest {objective} so far")
+    axes.grid(alpha=0.3)
+    if curves.groupby(["object", "environment"]).ngroups <= 12:
+        axes.legend(fontsize=7, loc="upper right")
+    return _png(figure)

@@ -21,6 +21,7 @@ from simulator.analysis.interactions import interaction_table
 from simulator.analysis.loading import evaluated, load, parameter_columns
 from simulator.analysis.modes import failure_modes
 from simulator.analysis.predictions import prediction_distribution
+from simulator.analysis.search import best_so_far, search_summary, worst_case_images
 from simulator.analysis.surface import uv_accuracy_map
 from simulator.analysis.tables import accuracy, environment_summary, object_environment, per_object
 from simulator.assets import builtin_objects
@@ -102,10 +103,36 @@ def report_context(
         "gallery": gallery_items,
         "complexity": _complexity(frame) if len(rows) else None,
         "uv_maps": _uv_maps(frame, rows),
+        "search": _search(frame),
         "modes": failure_modes(frame, controls + ["environment"], bins, method, top=modes).to_dict("records"),
         "bins": bins,
         "method": method,
     }
+
+
+def _search(frame: pd.DataFrame) -> dict | None:
+    """Worst case per object (with its render when saved), failures found, and best-so-far curves."""
+    summary = search_summary(frame)
+    if summary.empty:
+        return None
+    images = worst_case_images(summary, frame)
+    parameters = [c for c in summary.columns if c.startswith("worst_") and "." in c]
+    cases = []
+    for entry in summary.to_dict("records"):
+        image = images.get(entry["object"])
+        values = ", ".join(f"{c.removeprefix('worst_')} = {_short(entry[c])}" for c in parameters)
+        cases.append({**entry, "params": values, "src": _data_uri(image.read_bytes()) if image else None})
+    curves = best_so_far(frame)
+    objective = frame.attrs.get("objective", "objective")
+    return {
+        "cases": cases,
+        "objective": objective,
+        "curves": _data_uri(plots.best_so_far_png(curves, objective)) if len(curves) else None,
+    }
+
+
+def _short(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _complexity(frame: pd.DataFrame) -> dict | None:

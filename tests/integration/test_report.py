@@ -72,10 +72,25 @@ def test_gallery_embeds_the_saved_renders(report: tuple[Path, str]) -> None:
     output, page = report
     frame = load(output)
     misclassified = int((~frame["correct_top1"]).sum())
-    figures = re.findall(r"<figure>(.*?)</figure>", page, flags=re.DOTALL)
+    gallery = page[page.index('<h2 id="gallery">') :]
+    figures = re.findall(r"<figure>(.*?)</figure>", gallery, flags=re.DOTALL)
     assert len(figures) == min(misclassified, 12)
     for figure in figures:
         assert '<img src="data:image/png;base64,' in figure and "no image saved" not in figure
+
+
+def test_worst_case_of_each_object_with_its_render_and_the_search_curve(report: tuple[Path, str]) -> None:
+    output, page = report
+    frame = load(output)
+    section = page[page.index('<h2 id="worst-cases">') : page.index('<h2 id="objects">')]
+    cases = re.findall(r"<figure>(.*?)</figure>", section, flags=re.DOTALL)
+    assert len(cases) == frame["object"].nunique()
+    for name, part in frame.groupby("object"):
+        worst = part.loc[part["objective"].idxmin()]
+        case = next(c for c in cases if f"<b>{name}</b>" in c)
+        assert f"margin = {worst['objective']:.2f}" in case and '<img src="data:image/png;base64,' in case
+        assert f"{int((~part['correct_top1']).sum())} failures" in case
+    assert 'alt="lowest objective so far against renders"' in section
 
 
 def test_failure_mode_sentences(report: tuple[Path, str]) -> None:
