@@ -204,7 +204,11 @@ def test_startup_trials_default_to_the_samplers() -> None:
 
 @pytest.mark.parametrize(
     "options,location",
-    [({"startup_trials": -1}, ("startup_trials",)), ({"startup_trials": 2.5}, ("startup_trials",)), ({"sigma": 1}, ("sigma",))],
+    [
+        ({"startup_trials": -1}, ("startup_trials",)),
+        ({"startup_trials": 2.5}, ("startup_trials",)),
+        ({"sigma": 1}, ("sigma",)),
+    ],
 )
 def test_option_errors_carry_the_key(options: dict[str, Any], location: tuple[str, ...]) -> None:
     with pytest.raises(ValidationError) as caught:
