@@ -11,6 +11,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from policies.boundary import smallest_flips
 from simulator.analysis import plots
 from simulator.analysis.complexity import COLUMN as COMPLEXITY_COLUMN
 from simulator.analysis.complexity import environment_complexity
@@ -125,6 +126,7 @@ def _search(frame: pd.DataFrame) -> dict | None:
     curves = best_so_far(frame)
     objective = frame.attrs.get("objective", "objective")
     return {
+        "boundary": smallest_flips(frame).to_dict("records"),
         "cases": cases,
         "objective": objective,
         "curves": _data_uri(plots.best_so_far_png(curves, objective)) if len(curves) else None,

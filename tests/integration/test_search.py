@@ -126,3 +126,43 @@ def test_kill_9_then_resume_yields_the_same_ids_none_twice(tmp_path: Path) -> No
     final = asked(output)
     assert [row[0] for row in final] == list(range(260)) and len({row[1] for row in final}) == 260
     assert final[: len(stored)] == stored
+
+
+def test_boundary_bisects_between_a_pass_and_a_failure_and_the_report_shows_it(
+    local: LocalExecutor, tmp_path: Path
+) -> None:
+    """The ball is recognised near the camera and not far away: the boundary policy pairs a failure with
+    its nearest pass and bisects the camera distance alone between them."""
+    config = tmp_path / "boundary.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            name: boundarytest
+            objects: [soccer_ball]
+            environments: ['#d0d0d0']
+            controls:
+              - type: camera
+                distance: {min: 2.0, max: 12.0}
+                elevation: {min: 0, max: 60}
+            policy: {type: boundary, samples: 48, search: tpe, search_samples: 24, pairs: 2, steps: 5, seed: 0}
+            render: {resolution: 64, samples: 4, denoise: true}
+            """
+        )
+    )
+    output = tmp_path / "out"
+    run_experiment(load_experiment(config), output, local)
+    frame = read_results(output / "results").sort_values("ask_index")
+    probes = frame[frame["boundary.pair"].notna()]
+    assert frame["boundary.pair"].iloc[:24].isna().all() and len(probes) > 0  # phase 2 follows the search
+    distance = probes[probes["boundary.parameter"] == "camera.distance"]
+    for _pair, chain in distance.groupby("boundary.pair"):
+        changes = chain["boundary.change"].abs().to_numpy()
+        assert (changes[1:] < changes[0]).all()  # bisecting inside the first, whole change
+        failing, passing = chain.loc[~chain["correct_top1"], "boundary.change"], chain.loc[chain["correct_top1"], "boundary.change"]
+        if len(failing) and len(passing):
+            assert passing.abs().max() < failing.abs().min()  # the boundary lies between them
+    page = (tmp_path / "report.html")
+    subprocess.run(
+        [sys.executable, "-m", "simulator", "report", str(output), "-o", str(page)], check=True, capture_output=True, timeout=300
+    )
+    assert 'id="boundary-table"' in page.read_text() and "camera.distance" in page.read_text()
