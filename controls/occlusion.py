@@ -32,6 +32,7 @@ from scipy.spatial.transform import Rotation
 
 from controls.base import Channels, SceneControl, check_color
 from simulator.assets import MESH_SUFFIXES, parse_color
+from simulator.mesh_files import mesh_format_problem
 from simulator.scene import OCCLUDER_SHAPES, Occluder, Scene
 from simulator.search_space import ParameterError, ParameterSpec
 
@@ -51,6 +52,9 @@ def _check_shape(value: str) -> None:
         )
     if not path.is_file():
         raise ParameterError(f"occluder mesh {value!r} does not exist (paths are relative to the working directory)")
+    problem = mesh_format_problem(path)
+    if problem is not None:
+        raise ParameterError(f"occluder mesh {value!r}: {problem}")
 
 
 def disc_fraction_beyond(h: float) -> float:

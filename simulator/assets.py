@@ -33,14 +33,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from simulator.labels import resolve_label
+from simulator.mesh_files import MESH_SUFFIXES, mesh_format_problem
+from simulator.object_spec import parse_object_spec
 from simulator.scene import Environment, Interior, ObjectAsset
+from simulator.yaml_input import YamlInputError, load_yaml
 
-MESH_SUFFIXES = (".ply", ".obj", ".glb", ".gltf", ".blend")
 HDRI_SUFFIXES = (".exr", ".hdr")
-UP_AXES = ("X", "Y", "Z", "-X", "-Y", "-Z")
 
 
 class AssetError(ValueError):
@@ -66,52 +65,46 @@ def load_object(folder: Path) -> ObjectAsset:
     if not spec_path.is_file():
         raise AssetError(f"{spec_path}: no such object description")
     try:
-        spec = yaml.safe_load(spec_path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise AssetError(f"{spec_path}: not valid YAML: {error}") from error
+        spec = load_yaml(spec_path)
+    except (YamlInputError, OSError) as error:
+        raise AssetError(f"{spec_path}: {error}") from None
     return object_from_spec(spec, folder, str(spec_path))
 
 
-def object_from_spec(spec: dict[str, Any], folder: Path, source: str) -> ObjectAsset:
+def object_from_spec(spec: Any, folder: Path, source: str) -> ObjectAsset:
     """An ObjectAsset from an object description (`source` names where it came from in errors)."""
-    allowed = {"name", "mesh", "labels", "size", "up_axis", "front_yaw", "material", "interior"}
-    unknown = set(spec) - allowed
-    if unknown:
-        raise AssetError(f"{source}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
-    for key in ("name", "mesh", "labels"):
-        if key not in spec:
-            raise AssetError(f"{source}: missing required key '{key}'")
-    mesh_path = (folder / spec["mesh"]).resolve()
-    if mesh_path.suffix.lower() not in MESH_SUFFIXES:
-        raise AssetError(f"{source}: mesh '{spec['mesh']}' must be one of {', '.join(MESH_SUFFIXES)}")
-    if not mesh_path.is_file():
-        raise AssetError(f"{source}: mesh file {mesh_path} does not exist")
-    labels = spec["labels"] if isinstance(spec["labels"], list) else [spec["labels"]]
     try:
-        label_ids = tuple(resolve_label(label) for label in labels)
+        checked = parse_object_spec(spec)
     except ValueError as error:
-        raise AssetError(f"{source}: labels: {error}") from error
-    up_axis = str(spec.get("up_axis", "Z")).upper()
-    if up_axis not in UP_AXES:
-        raise AssetError(f"{source}: up_axis {up_axis!r} must be one of {', '.join(UP_AXES)}")
-    material = spec.get("material") or {}
-    texture = material.get("texture")
-    texture_path = (folder / texture).resolve() if texture else None
+        raise AssetError(f"{source}: {error}") from None
+    mesh_path = (folder / checked.mesh).resolve()
+    if mesh_path.suffix.lower() not in MESH_SUFFIXES:
+        raise AssetError(f"{source}: mesh: {checked.mesh!r} must be one of {', '.join(MESH_SUFFIXES)}")
+    if not mesh_path.is_file():
+        raise AssetError(f"{source}: mesh: file {mesh_path} does not exist")
+    problem = mesh_format_problem(mesh_path)
+    if problem is not None:
+        raise AssetError(f"{source}: mesh: {mesh_path}: {problem}")
+    try:
+        label_ids = tuple(resolve_label(label) for label in checked.labels)
+    except ValueError as error:
+        raise AssetError(f"{source}: labels: {error}") from None
+    material = checked.material
+    texture_path = (folder / material.texture).resolve() if material.texture else None
     if texture_path is not None and not texture_path.is_file():
-        raise AssetError(f"{source}: material.texture {texture_path} does not exist")
-    base_color = material.get("base_color")
+        raise AssetError(f"{source}: material.texture: file {texture_path} does not exist")
     return ObjectAsset(
-        name=str(spec["name"]),
+        name=checked.name,
         mesh_path=mesh_path,
         labels=label_ids,
-        size=float(spec.get("size", 1.0)),
-        up_axis=up_axis,
-        front_yaw=float(spec.get("front_yaw", 0.0)),
-        base_color=tuple(float(c) for c in base_color) if base_color else None,
-        roughness=float(material.get("roughness", 0.5)),
-        metallic=float(material.get("metallic", 0.0)),
+        size=checked.size,
+        up_axis=checked.up_axis,
+        front_yaw=checked.front_yaw,
+        base_color=tuple(material.base_color) if material.base_color else None,  # type: ignore[arg-type]
+        roughness=material.roughness,
+        metallic=material.metallic,
         texture_path=texture_path,
-        interior=parse_interior(spec["interior"], source) if spec.get("interior") is not None else None,
+        interior=parse_interior(checked.interior, source) if checked.interior is not None else None,
     )
 
 

@@ -23,6 +23,7 @@ from simulator.execution.cluster import ClusterError
 from simulator.experiment import Experiment, load_experiment
 from simulator.interrupts import InterruptWatch
 from simulator.labels import imagenet_classes
+from simulator.models.fit import check_model_fits
 from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
 from simulator.results.store import OutputMismatchError
@@ -81,7 +82,8 @@ def validate(config: Path) -> None:
     """Check an experiment file and show what it would run, without rendering."""
     experiment = load_experiment(config)
     _describe(experiment)
-    load_model(experiment.config.model)  # builds it once: bad modules or weights fail here
+    model = load_model(experiment.config.model)  # builds it once: bad modules or weights fail here
+    check_model_fits(experiment, model)  # and runs it once on a blank render
     console.print(f"[green]{config} is valid.[/]")
 
 

@@ -8,13 +8,16 @@ before this succeeds.
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from simulator.messages import short_repr
 from simulator.render.base import CHANNELS, RenderSettings
+from simulator.yaml_input import YamlInputError, load_yaml
 
 
 class ConfigError(ValueError):
@@ -27,8 +30,20 @@ class ConfigError(ValueError):
 
     def __str__(self) -> str:
         lines = [f"{self.source}: invalid experiment config ({len(self.problems)} problem(s))"]
-        lines += [f"  - {path}: {message}" if path else f"  - {message}" for path, message in self.problems]
+        lines += [f"  - {path}: {_cut(message)}" if path else f"  - {_cut(message)}" for path, message in self.problems]
         return "\n".join(lines)
+
+
+MAX_CONTROLS = 200  # entries of `controls:`; more is a mistake (a generated file gone wrong)
+MAX_MESSAGE = 400  # characters of one problem's message; longer ones are cut in the middle
+
+
+def _cut(message: str) -> str:
+    """A message of at most MAX_MESSAGE characters: its start and its end (what is allowed) are kept."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    half = MAX_MESSAGE // 2
+    return f"{message[:half]} ... {message[-half:]}"
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
@@ -148,6 +163,9 @@ class OutputConfig(StrictModel):
     save_images: bool = False
 
 
+SCHEDULER_ADDRESS = re.compile(r"((tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):[0-9]{1,5}")
+
+
 class ClusterConfig(StrictModel):
     """Where batches run (`robustsim run --scheduler/--workers` override these)."""
 
@@ -155,11 +173,23 @@ class ClusterConfig(StrictModel):
     workers: int | None = Field(None, ge=0, le=1024)  # local cluster processes; 0 = in this process, no Dask
     resources: dict[str, float] = Field(default_factory=dict)  # Dask resources each batch needs, e.g. {GPU: 1}
 
+    @field_validator("address")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and not SCHEDULER_ADDRESS.fullmatch(value):
+            raise ValueError(
+                f"{short_repr(value)} is not a scheduler address; allowed: [tcp|tls|ucx|ws|wss]://host:port, e.g. tcp://head:8786"
+            )
+        return value
+
     @field_validator("resources")
     @classmethod
     def _positive_amounts(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(amount <= 0 for amount in value.values()):
-            raise ValueError("each resource amount must be > 0")
+        for name, amount in value.items():
+            if not math.isfinite(amount):
+                raise ValueError(f"{name}: {amount} is not finite; allowed: a number > 0")
+            if amount <= 0:
+                raise ValueError(f"{name}: each resource amount must be > 0 (got {amount})")
         return value
 
 
@@ -169,7 +199,7 @@ class ExperimentConfig(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
     objects: list[str | dict[str, Any]] = Field(min_length=1)
     environments: list[str | dict[str, Any]] = Field(min_length=1)
-    controls: list[dict[str, Any]] = Field(default_factory=list)
+    controls: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_CONTROLS)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)
@@ -200,12 +230,9 @@ def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any
     if not path.is_file():
         raise ConfigError(source, [("", "file not found")])
     try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(source, [("", f"not valid YAML: {where}{problem}")]) from None
+        raw = load_yaml(path)
+    except (YamlInputError, OSError) as error:
+        raise ConfigError(source, [("", str(error))]) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -215,7 +242,9 @@ def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any
     merged: dict[str, Any] = {}
     for base in [bases] if isinstance(bases, str) else bases or []:
         if not isinstance(base, str):
-            raise ConfigError(source, [("base", f"expected a file path, got {base!r}")])
+            raise ConfigError(source, [("base", f"expected a file path, got {short_repr(base)}")])
+        if not (path.parent / base).is_file():
+            raise ConfigError(source, [("base", f"file {path.parent / base} not found")])
         merged = deep_merge(merged, read_config_file(path.parent / base, (*_chain, path)))
     return deep_merge(merged, raw)
 
@@ -290,7 +319,7 @@ def describe_problem(error: Any) -> tuple[str, str]:
     location = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in _TYPE_NAMES)))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] not in ("missing", "value_error") and "input" in error:
-        message += f" (got {error['input']!r})"
+        message += f" (got {short_repr(error['input'])})"
     return format_path(location), message
 
 

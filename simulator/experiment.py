@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from simulator.assets import (
 from simulator.config import ConfigError, ExperimentConfig, did_you_mean, format_path, parse_config, read_config_file
 from simulator.evaluators.base import Evaluator
 from simulator.measurements import measurement_columns
+from simulator.messages import short_repr
+from simulator.options import option_type_problems
 from simulator.render.base import RenderSettings
 from simulator.objectives import Objective, parse_objective
 from simulator.results.schema import SEARCH_COLUMNS, measured_columns, results_schema
@@ -234,7 +237,11 @@ def _resolve_controls(entries: list[dict[str, Any]], problems: list[tuple[str, s
         except registry.UnknownNameError as error:
             problems.append((f"{path}.type", str(error)))
             continue
-        name = str(entry.get("name", kind))
+        name = entry.get("name", kind)
+        if not isinstance(name, str) or not CONTROL_NAME.fullmatch(name):
+            problems.append((f"{path}.name", f"{short_repr(name)} is not a control name; allowed: letters, digits, _ and - "
+                             "(1 to 64, starting with a letter or digit; it prefixes the result columns)"))
+            continue
         if name in names:
             problems.append((path, f"control name {name!r} is used twice; give one a different `name:`"))
             continue
@@ -242,6 +249,9 @@ def _resolve_controls(entries: list[dict[str, Any]], problems: list[tuple[str, s
         steps.append(ControlStep(control_class(name), _control_dimensions(control_class, name, entry, path, problems)))
     _check_order(steps, problems)
     return tuple(steps)
+
+
+CONTROL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def _control_dimensions(
@@ -358,6 +368,10 @@ def _resolve_evaluator(config: ExperimentConfig, problems: list[tuple[str, str]]
     if unknown:
         listed = ", ".join(allowed) or "none"
         problems += [(f"evaluator.{name}", f"unknown option{did_you_mean(name, allowed)}; allowed: {listed}") for name in unknown]
+        return evaluator_class
+    typed = option_type_problems(evaluator_class, options)
+    problems += [(f"evaluator.{name}", message) for name, message in typed]
+    if typed:
         return evaluator_class
     try:
         evaluator_class(**options)

@@ -16,6 +16,7 @@ from importlib.metadata import entry_points
 from typing import Any, Literal
 
 Group = Literal["controls", "policies", "models", "evaluators"]
+_SINGULAR = {"controls": "control", "policies": "policy", "models": "model", "evaluators": "evaluator"}
 
 
 class UnknownNameError(KeyError):
@@ -42,5 +43,5 @@ def lookup(group: Group, name: str) -> Any:
         close = difflib.get_close_matches(name, found, n=3)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         available = ", ".join(sorted(found)) or "none installed"
-        raise UnknownNameError(f"unknown {group[:-1]} {name!r}{hint} (available: {available})")
+        raise UnknownNameError(f"unknown {_SINGULAR[group]} {name!r}{hint} (available: {available})")
     return found[name].load()

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from simulator.messages import short_repr
+
 Kind = Literal["float", "int", "str", "bool"]
 Value = float | int | str | bool
 
@@ -37,8 +39,10 @@ class ParameterSpec:
     def check(self, value: Any) -> Value:
         """`value` converted to this parameter's kind, or ParameterError saying what is allowed."""
         converted = _convert(value, self.kind)
+        if converted is None and isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(f"{value!r} is not finite")
         if converted is None:
-            raise ParameterError(f"{value!r} is not a {self.kind}")
+            raise ParameterError(f"{short_repr(value)} is not a {self.kind}")
         if self.bounds is not None and not self.bounds[0] <= converted <= self.bounds[1]:
             raise ParameterError(
                 f"{value!r} is outside the allowed range [{self.bounds[0]}, {self.bounds[1]}]{self._unit()}"
@@ -167,7 +171,7 @@ def parse_distribution(raw: Any, spec: ParameterSpec) -> Distribution:
             f"expected a value, {{min: .., max: ..}} or {{choices: [..]}}, got keys {sorted(map(str, keys))}"
         )
     if isinstance(raw, list):
-        raise ParameterError(f"a bare list is ambiguous; write {{choices: {raw}}} or {{min: .., max: ..}}")
+        raise ParameterError(f"a bare list is ambiguous; write {{choices: {short_repr(raw)}}} or {{min: .., max: ..}}")
     return Fixed(spec.check(raw))
 
 

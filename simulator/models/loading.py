@@ -205,7 +205,14 @@ def _merge_preprocessing(base: Preprocessing, given: Mapping[str, Any]) -> Prepr
 
 
 def _describe(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors())
+    return "; ".join(f"{'.'.join(map(str, error['loc']))}: {_message(error)}" for error in exc.errors())
+
+
+def _message(error: Any) -> str:
+    """pydantic's message, or 'X is not finite' where that is what is wrong."""
+    if error["type"] == "finite_number":
+        return f"{error['input']!r} is not finite"
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _device(name: str) -> torch.device:

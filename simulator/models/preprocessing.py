@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -26,8 +28,8 @@ class Preprocessing(BaseModel):
 
     resize: int | None = Field(224, ge=1)
     crop: int | None = Field(224, ge=1)
-    mean: tuple[float, float, float] = IMAGENET_MEAN
-    std: tuple[float, float, float] = IMAGENET_STD
+    mean: tuple[Finite, Finite, Finite] = IMAGENET_MEAN
+    std: tuple[Finite, Finite, Finite] = IMAGENET_STD
 
     @field_validator("std")
     @classmethod

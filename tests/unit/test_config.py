@@ -164,8 +164,8 @@ def test_circular_base_is_reported(tmp_path: Path) -> None:
         load_experiment(tmp_path / "a.yaml")
 
 
-def test_missing_base_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="file not found"):
+def test_missing_base_file_is_reported_with_the_file_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"exp.yaml: invalid .*\n  - base: file .*nowhere.yaml not found"):
         load_experiment(write(tmp_path, MINIMAL + "base: nowhere.yaml\n"))
 
 

@@ -36,7 +36,7 @@ def values(**changes):
 
 def test_valid_config_declares_the_measured_column(tmp_path: Path) -> None:
     mesh = tmp_path / "rock.obj"
-    mesh.write_text("")  # only its existence is checked here
+    mesh.write_text("v 0 0 0\n")  # only its existence and that it is text are checked here
     experiment = load(tmp_path, f"""
         - type: occlusion
           coverage: {{min: 0, max: 0.8}}
@@ -108,7 +108,7 @@ def test_more_coverage_moves_the_edge_across_the_object() -> None:
 
 def test_colour_and_mesh_shape(tmp_path: Path) -> None:
     mesh = tmp_path / "rock.obj"
-    mesh.write_text("")
+    mesh.write_text("v 0 0 0\n")
     scene = Occlusion("occlusion").apply(SCENE, values(shape=str(mesh), color="#ff0000"))
     (occluder,) = scene.occluders
     assert occluder.shape == mesh.resolve() and occluder.color == pytest.approx((1.0, 0.0, 0.0))
