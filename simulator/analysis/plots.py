@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec
 
 import matplotlib
 
@@ -15,6 +18,19 @@ from PIL import Image  # noqa: E402
 
 from simulator.analysis.surface import UVAccuracy  # noqa: E402
 
+P = ParamSpec("P")
+
+
+def _plain_text(plot: Callable[P, bytes]) -> Callable[P, bytes]:
+    """Draw with mathtext off, so user strings (names like '$5 mug' or 'a_$b') are shown as typed."""
+
+    @wraps(plot)
+    def plain(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        with plt.rc_context({"text.parse_math": False}):
+            return plot(*args, **kwargs)
+
+    return plain
+
 
 def _png(figure: plt.Figure) -> bytes:
     buffer = io.BytesIO()
@@ -23,6 +39,7 @@ def _png(figure: plt.Figure) -> bytes:
     return buffer.getvalue()
 
 
+@_plain_text
 def heatmap_png(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str = "") -> bytes:
     """A 0..1 accuracy heat map of a pivot table, each cell labelled with its value."""
     values = table.to_numpy(dtype=float)
@@ -42,6 +59,7 @@ def heatmap_png(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str =
     return _png(figure)
 
 
+@_plain_text
 def sensitivity_png(table: pd.DataFrame, control: str) -> bytes:
     """Top-1 accuracy per bin with Wilson error bars (a `sensitivity` table)."""
     figure, axes = plt.subplots(figsize=(4.2, 2.8))
@@ -57,6 +75,7 @@ def sensitivity_png(table: pd.DataFrame, control: str) -> bytes:
     return _png(figure)
 
 
+@_plain_text
 def predictions_png(counts: pd.DataFrame, group: str) -> bytes:
     """Horizontal bars: how often each wrong label was predicted (one group of `prediction_distribution`)."""
     counts = counts.iloc[::-1]
@@ -68,6 +87,7 @@ def predictions_png(counts: pd.DataFrame, group: str) -> bytes:
     return _png(figure)
 
 
+@_plain_text
 def uv_accuracy_png(uv_map: UVAccuracy, texture: Path | None = None) -> bytes:
     """Accuracy over texture space (u right, v up), over the object's texture when one is given."""
     figure, axes = plt.subplots(figsize=(4.2, 3.6))
@@ -85,6 +105,7 @@ def uv_accuracy_png(uv_map: UVAccuracy, texture: Path | None = None) -> bytes:
     return _png(figure)
 
 
+@_plain_text
 def complexity_png(table: pd.DataFrame) -> bytes:
     """Per-environment top-1 accuracy (Wilson bars) against background edge density (`environment_complexity`)."""
     figure, axes = plt.subplots(figsize=(4.6, 3.2))
@@ -101,6 +122,7 @@ def complexity_png(table: pd.DataFrame) -> bytes:
     return _png(figure)
 
 
+@_plain_text
 def best_so_far_png(curves: pd.DataFrame, objective: str) -> bytes:
     """The lowest objective seen so far against renders, one line per (object, environment) (a `best_so_far` table)."""
     figure, axes = plt.subplots(figsize=(6.4, 3.4))

@@ -6,10 +6,13 @@ import base64
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from simulator.analysis import plots
 from simulator.analysis.gallery import failure_gallery
-from simulator.analysis.report import write_report
+from simulator.analysis.report import render_report, write_report
 from simulator.dashboard.files import image_file
 from simulator.results.images import saved_image
 from test_analysis import frame
@@ -87,3 +90,29 @@ def test_report_embeds_no_file_from_outside_the_images_folder(folder: Path) -> N
     if os.path.exists("/etc/passwd"):
         assert base64.b64encode(Path("/etc/passwd").read_bytes()).decode()[:16] not in html
     assert base64.b64encode(b"png").decode() in html  # the genuine image is still shown
+
+
+MATH = ["$\\frac{1}{$", "a_$b", "$$", "cost $5 and $6", "\\$x$^"]  # each would break, or be typeset by, mathtext
+
+
+def test_report_shows_user_strings_with_dollar_signs_as_plain_text() -> None:
+    data = frame().rename(columns={"camera.elevation": "cam$era.ele_$vation"})
+    data["object"] = data["object"].map({"banana": MATH[0], "mug": MATH[1]})
+    data["environment"] = data["environment"].map({"studio": MATH[2], "forest": MATH[3]})
+    data.loc[~data["correct_top1"], "pred_top1_name"] = MATH[4]
+    data["background_edge_density"] = np.linspace(0, 1, len(data))
+    html = render_report(data)
+    assert "cost $5 and $6" in html and "data:image/png;base64," in html
+
+
+@pytest.mark.parametrize("text", MATH)
+def test_every_plot_takes_dollar_signs(text: str) -> None:
+    table = pd.DataFrame([[0.5, 1.0]], index=pd.Index([text], name=text), columns=pd.Index([text, "b"], name=text))
+    assert plots.heatmap_png(table, text, text, text)
+    bins = pd.DataFrame({"bin": [text, "b"], "top1": [0.5, 0.6], "top1_low": [0.4, 0.5], "top1_high": [0.6, 0.7]})
+    assert plots.sensitivity_png(bins, text)
+    assert plots.predictions_png(pd.DataFrame({"pred_top1_name": [text], "count": [3]}), text)
+    complexity = bins.rename(columns={"bin": "environment"}).assign(edge_density=[0.1, 0.2])
+    assert plots.complexity_png(complexity)
+    curves = pd.DataFrame({"object": [text] * 2, "environment": [text] * 2, "renders": [1, 2], "best": [0.3, 0.1]})
+    assert plots.best_so_far_png(curves, text)
