@@ -26,7 +26,7 @@ from simulator.labels import imagenet_classes
 from simulator.models.fit import check_model_fits
 from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
-from simulator.results.store import OutputMismatchError
+from simulator.results.store import OutputMismatchError, writable_folder
 
 console = Console(stderr=True, soft_wrap=True)  # messages are never hard-wrapped (paths stay whole)
 USER_ERRORS = (
@@ -401,7 +401,7 @@ def _wide_console() -> Console:
 
 
 def _log_to_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    writable_folder(path.parent)  # a clear error for an output folder below a file or not writable
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from simulator.analysis.bins import binning
 from simulator.analysis.errors import ResultsNotFoundError
 from simulator.analysis.loading import SCHEMA_COLUMNS, declared_kinds
+from simulator.results.reader import read_parts as read_results_parts
+from simulator.results.reader import readable_parts
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +151,15 @@ class ResultsSource:
 
 
 def read_parts(paths: list[Path]) -> pa.Table:
-    """The dashboard's columns of these part files (the schema columns it uses, and every parameter column)."""
-    names = pq.read_schema(paths[0]).names
+    """The dashboard's columns of these part files (the schema columns it uses, and every parameter column);
+    unreadable parts are skipped with a warning (see `results.reader.read_parts`)."""
+    readable = readable_parts(paths)
+    if not readable:
+        return EMPTY
+    names = pq.read_schema(readable[0]).names
     columns = [c for c in names if c in BASE_COLUMNS or ("." in c and c not in SCHEMA_COLUMNS)]
-    return ds.dataset([str(p) for p in paths], format="parquet").to_table(columns=columns)
+    table = read_results_parts(readable, columns)
+    return EMPTY if table is None else table
 
 
 def build_snapshot(

@@ -8,17 +8,35 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from simulator.results.errors import OutputFolderError, OutputMismatchError
 from simulator.results.writer import atomic_write_bytes
+
+__all__ = ["OUTCOME_SECTIONS", "OutputFolderError", "OutputMismatchError", "ResultsStore", "writable_folder"]
 
 # Sections that change what a sample's row would contain without changing its id.
 OUTCOME_SECTIONS = ("name", "render", "model", "evaluator")
 
 
-class OutputMismatchError(ValueError):
-    """The output folder holds results of a different experiment or set-up."""
+def writable_folder(directory: Path) -> Path:
+    """Create `directory` (and its parents) and check a file can be written in it; OutputFolderError
+    when it lies below a file, cannot be created or cannot be written."""
+    directory = Path(directory)
+    blocking = next((p for p in (directory, *directory.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputFolderError(f"cannot use output folder {directory}: {blocking} is a file, not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise OutputFolderError(
+            f"cannot write to output folder {directory}: {error.strerror or error}; choose another one (-o)"
+        ) from None
+    return directory
 
 
 class ResultsStore:
@@ -29,17 +47,36 @@ class ResultsStore:
         self.config_path = self.directory / "experiment.json"
 
     def prepare(self, config: dict[str, Any]) -> None:
-        """Create the folder, or check that results already in it came from the same set-up."""
-        if self.config_path.exists():
-            previous = json.loads(self.config_path.read_text())
+        """Create the folder, or check that results already in it came from the same set-up; every folder
+        it writes to must be writable (OutputFolderError), all before anything renders."""
+        writable_folder(self.directory)
+        previous = self._previous_config()
+        if previous is not None:
             changed = [key for key in OUTCOME_SECTIONS if previous.get(key) != config.get(key)]
             if changed:
                 raise OutputMismatchError(
                     f"{self.directory} holds results made with a different {', '.join(changed)}; "
                     "choose another output folder (-o) or delete this one"
                 )
-        self.results_dir.mkdir(parents=True, exist_ok=True)
+        writable_folder(self.results_dir)
+        if self.images_dir.exists():
+            writable_folder(self.images_dir)
         atomic_write_bytes(self.config_path, json.dumps(config, indent=2, default=str).encode())
+
+    def _previous_config(self) -> dict[str, Any] | None:
+        """The experiment.json of earlier results (None when there is none)."""
+        if not self.config_path.exists():
+            return None
+        try:
+            previous = json.loads(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise OutputFolderError(
+                f"{self.config_path} cannot be read ({error}); it records how the results in this folder were "
+                "made: restore it, or choose another output folder (-o)"
+            ) from None
+        if not isinstance(previous, dict):
+            raise OutputFolderError(f"{self.config_path} is not a JSON object; restore it or choose another output folder (-o)")
+        return previous
 
     def image_path(self, sample_id: str) -> Path:
         return self.images_dir / f"{sample_id}.png"
