@@ -376,13 +376,14 @@ def _print_worst_cases(results: Any, experiment: Experiment) -> None:
     if summary.empty:
         return
     table = Table(title=f"Worst case per object (lowest {experiment.objective.describe()})", header_style="bold")
-    for column in ("object", "failures", "distinct", "worst: environment", "prediction", "objective", "parameters"):
-        table.add_column(column, justify="right" if column in ("failures", "distinct", "objective") else "left")
+    for column in ("object", "failures", "distinct", "environment", "prediction", "objective"):
+        table.add_column(column, justify="right" if column in ("failures", "distinct", "objective") else "left", no_wrap=True)
+    table.add_column("parameters", min_width=36)
     parameters = [c.removeprefix("worst_") for c in summary.columns if c.startswith("worst_") and "." in c]
     for row in summary.to_dict("records"):
         if "worst_id" not in row or row["worst_id"] is None or row["worst_id"] != row["worst_id"]:
             continue
-        values = ", ".join(f"{key} = {_short(row[f'worst_{key}'])}" for key in parameters)
+        values = "\n".join(f"{key} = {_short(row[f'worst_{key}'])}" for key in parameters)
         table.add_row(
             escape(str(row["object"])), str(row["failures"]), str(row["distinct_failures"]),
             escape(str(row["worst_environment"])), escape(str(row.get("worst_prediction") or "")),

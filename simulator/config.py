@@ -127,7 +127,7 @@ class PolicyConfig(BaseModel):
     type: str = "random"
     samples: int | None = Field(None, ge=1, strict=True, description="samples per (object, environment)")
     seed: int = Field(0, ge=0, strict=True)
-    objective: str | dict[str, Any] = "margin"
+    objective: str | dict[str, Any] | None = None  # None: margin, where the evaluator writes it
     generation: int = Field(8, ge=1, le=4096, strict=True)
     in_flight: int = Field(2, ge=1, le=64, strict=True)
 

@@ -330,15 +330,19 @@ def _resolve_policy(config: ExperimentConfig, space: SearchSpace, problems: list
 
 
 def _resolve_objective(experiment: Experiment, problems: list[tuple[str, str]]) -> Objective:
-    """`policy.objective`: a numeric column of this experiment's rows."""
+    """`policy.objective`: a numeric column of this experiment's rows. Left out, it is `margin`; an
+    adaptive policy then needs the evaluator to write it (an open-loop one just records no objective)."""
+    declared = experiment.config.policy.objective
     try:
-        objective = parse_objective(experiment.config.policy.objective)
+        objective = parse_objective("margin" if declared is None else declared)
     except ValueError as error:
         problems.append(("policy.objective", str(error)))
         return Objective("margin")
     schema = experiment.results_schema()
     numeric = [f.name for f in schema if pa.types.is_floating(f.type) or pa.types.is_integer(f.type)]
     numeric = [name for name in numeric if name not in SEARCH_COLUMNS and name not in ("seed",)]
+    if declared is None and not experiment.policy_class.adaptive:
+        return objective
     if objective.column not in numeric:
         problems.append(
             (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,12 +21,18 @@ PASSED_COLUMNS = ("correct", "correct_top1")  # the generic verdict column first
 class Objective:
     column: str
     worst: Literal["low", "high"] = "low"
+    model: str | None = None  # whose row is scored when several models judge each render; None: the first
 
     def describe(self) -> str:
         return self.column if BUILTIN_WORST.get(self.column) == self.worst else f"{self.column} (worst {self.worst})"
 
-    def score(self, row: Mapping[str, Any]) -> float | None:
-        """The row's value oriented so that lower is worse; None for a failed sample or a missing value."""
+    def judged_row(self, rows: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+        """The row of `model` among one sample's rows (one per model), else the first."""
+        return next((row for row in rows if self.model is not None and row.get("model") == self.model), rows[0])
+
+    def score(self, rows: Sequence[Mapping[str, Any]]) -> float | None:
+        """The sample's value oriented so that lower is worse; None for a failed sample or a missing value."""
+        row = self.judged_row(rows)
         if row.get("error") is not None:
             return None
         value = row.get(self.column)

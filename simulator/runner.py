@@ -12,7 +12,7 @@ from simulator.experiment import Experiment
 from simulator.results.reader import existing_ids, read_results
 from simulator.results.store import ResultsStore
 from simulator.results.writer import ResultsWriter, drop_failed_rows
-from simulator.search import Row, Search
+from simulator.search import SampleRows, Search
 
 DEFAULT_BATCH_SIZE = 16  # samples per task: one scene set-up and one model batch
 
@@ -60,13 +60,15 @@ class RunOutcome:
     retried: int = 0  # failed rows removed to render again (`retry_failed`)
 
 
-def stored_rows(experiment: Experiment, results_dir: Path) -> dict[str, Row]:
-    """Rows already in the output folder, by id: whole rows for an adaptive policy (they are told to it
-    again), just the ids for an open-loop one."""
+def stored_rows(experiment: Experiment, results_dir: Path) -> dict[str, SampleRows]:
+    """Rows already in the output folder, by sample id: whole rows for an adaptive policy (they are
+    told to it again), just the ids for an open-loop one."""
     if not experiment.policy_class.adaptive:
-        return {sample_id: {"id": sample_id} for sample_id in existing_ids(results_dir)}
-    frame = read_results(results_dir)
-    return {row["id"]: row for row in frame.to_dict("records")} if not frame.empty else {}
+        return {sample_id: [{"id": sample_id}] for sample_id in existing_ids(results_dir)}
+    stored: dict[str, SampleRows] = {}
+    for row in read_results(results_dir).to_dict("records"):
+        stored.setdefault(row["id"], []).append(row)
+    return stored
 
 
 def run_experiment(

@@ -21,6 +21,7 @@ from simulator.objectives import Objective, passed
 from simulator.sample import Sample, sample_seed
 
 Row = dict[str, Any]
+SampleRows = list[Row]  # every row of one sample: one per model
 UNLIMITED = 1 << 62  # generations in flight of an open-loop policy
 
 
@@ -29,7 +30,7 @@ class _Generation:
     """The samples of one ask and the rows of those that finished (or were stored by an earlier run)."""
 
     samples: list[Sample]
-    rows: dict[str, Row] = field(default_factory=dict)
+    rows: dict[str, SampleRows] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -44,7 +45,7 @@ class PairSearch:
         experiment: Experiment,
         obj: str,
         environment: str,
-        stored: Mapping[str, Row],
+        stored: Mapping[str, SampleRows],
         objective: Objective,
     ) -> None:
         config = experiment.config.policy
@@ -87,13 +88,16 @@ class PairSearch:
                 continue
             return self._new_generation(params)
 
-    def receive(self, row: Row) -> bool:
-        """Record a finished row of this pair; False if it is not awaited (a duplicate delivery)."""
-        generation = self._generation_of.pop(row["id"], None)
+    def receive(self, rows: SampleRows) -> bool:
+        """Record the finished rows of one sample of this pair (each gets the sample's `objective`);
+        False if they are not awaited (a duplicate delivery)."""
+        generation = self._generation_of.pop(rows[0]["id"], None)
         if generation is None:
             return False
-        row["objective"] = self.objective.score(row)
-        generation.rows[row["id"]] = row
+        score = self.objective.score(rows)
+        for row in rows:
+            row["objective"] = score
+        generation.rows[rows[0]["id"]] = rows
         return True
 
     def _new_generation(self, params: list[dict[str, Any]]) -> list[Sample]:
@@ -111,7 +115,7 @@ class PairSearch:
         for sample in generation.samples:
             stored = self._stored.get(sample.id)
             if stored is not None:
-                generation.rows[sample.id] = {**stored, "objective": self.objective.score(stored)}
+                generation.rows[sample.id] = stored
                 self.skipped += 1
             elif sample.id not in self._generation_of:
                 self._generation_of[sample.id] = generation
@@ -124,8 +128,10 @@ class PairSearch:
         while limit > 0 and self._untold and self._untold[0].finished:
             generation = self._untold.popleft()
             for sample in generation.samples:
-                row = generation.rows[sample.id]
-                self.policy.tell(sample.params, {**row, "passed": passed(row)})
+                rows = generation.rows[sample.id]
+                judged = self.objective.judged_row(rows)
+                result = {**judged, "objective": self.objective.score(rows), "passed": passed(judged), "rows": rows}
+                self.policy.tell(sample.params, result)
             told, limit = True, limit - 1
         return told
 
@@ -134,7 +140,9 @@ class Search:
     """Every pair's `PairSearch`, served in order (objects outermost) so workers keep one scene as long
     as possible; the session is given about its capacity of batches at once, never more."""
 
-    def __init__(self, experiment: Experiment, stored: Mapping[str, Row], objective: Objective, batch_size: int) -> None:
+    def __init__(
+        self, experiment: Experiment, stored: Mapping[str, SampleRows], objective: Objective, batch_size: int
+    ) -> None:
         self.batch_size = batch_size
         self.pairs = {pair: PairSearch(experiment, *pair, stored, objective) for pair in experiment.pairs()}
 
@@ -152,8 +160,15 @@ class Search:
                         session.submit(samples[start : start + self.batch_size])
             if session.in_flight == 0:
                 break
-            rows = session.next_finished()
-            yield [row for row in rows if self.pairs[(row["object"], row["environment"])].receive(row)]
+            by_sample: dict[str, SampleRows] = {}
+            for row in session.next_finished():
+                by_sample.setdefault(row["id"], []).append(row)
+            yield [
+                row
+                for rows in by_sample.values()
+                if self.pairs[(rows[0]["object"], rows[0]["environment"])].receive(rows)
+                for row in rows
+            ]
 
 
 def open_loop_samples(experiment: Experiment) -> Iterator[Sample]:

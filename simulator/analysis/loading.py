@@ -50,7 +50,9 @@ def declared_objective(experiment_json: Path) -> str:
         objective = json.loads(Path(experiment_json).read_text())["policy"]["objective"]
     except (OSError, ValueError, KeyError, TypeError):
         return "margin"
-    return objective if isinstance(objective, str) else str(objective.get("column", "margin"))
+    if isinstance(objective, dict):
+        return str(objective.get("column", "margin"))
+    return objective if isinstance(objective, str) else "margin"
 
 
 def declared_kinds(experiment_json: Path) -> dict[str, str]:
