@@ -26,6 +26,7 @@ from simulator.labels import imagenet_classes
 from simulator.models.fit import check_model_fits
 from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
+from simulator.specs.box import SpecBox, load_specs
 from simulator.results.store import OutputMismatchError, writable_folder
 
 console = Console(stderr=True, soft_wrap=True)  # messages are never hard-wrapped (paths stay whole)
@@ -82,6 +83,7 @@ def validate(config: Path) -> None:
     """Check an experiment file and show what it would run, without rendering."""
     experiment = load_experiment(config)
     _describe(experiment)
+    _describe_specs(load_specs(experiment))
     model = load_model(experiment.config.model)  # builds it once: bad modules or weights fail here
     check_model_fits(experiment, model)  # and runs it once on a blank render
     console.print(f"[green]{config} is valid.[/]")
@@ -323,6 +325,95 @@ def optimize_patch(config: Path, output: Path) -> None:
     console.print(f"Patch: [bold]{output / 'patch.png'}[/]")
 
 
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="folder for the specs' renders and verdicts")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="also write a JUnit XML report here")
+@click.option(
+    "--inconclusive",
+    type=click.Choice(["fail", "pass"]),
+    default="fail",
+    show_default=True,
+    help="whether an INCONCLUSIVE verdict (budget spent before a decision) fails the check",
+)
+@click.option("--spec", "names", multiple=True, help="run only this spec (repeatable); default: all")
+@click.option("--workers", type=click.IntRange(min=0), help="as for run: local Dask workers; 0 renders in this process")
+@click.option("--scheduler", metavar="ADDRESS", help="as for run: an existing Dask cluster")
+@user_errors_without_traceback
+def check(
+    config: Path,
+    output: Path | None,
+    junit: Path | None,
+    inconclusive: str,
+    names: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
+    """Test the experiment's specs: a PASS/FAIL/INCONCLUSIVE verdict for each, exit status 1 on a FAIL.
+
+    Each spec renders draws from its box until its sequential test (or the fixed-n test) decides,
+    reusing renders stored in the output folder by an earlier check; after a PASS, `falsify` searches
+    the box for a counterexample. Writes verdicts.json and verdicts.parquet (and --junit FILE).
+    """
+    from simulator.specs.check import check_spec
+    from simulator.specs.outputs import describe, failing, write_junit, write_verdicts
+
+    experiment = load_experiment(config)
+    boxes = load_specs(experiment)
+    unknown = [name for name in names if name not in {box.spec.name for box in boxes}]
+    if unknown or not boxes:
+        known = ", ".join(box.spec.name for box in boxes) or "none"
+        raise ConfigError(str(config), [("specs", f"no spec named {', '.join(map(repr, unknown))} (specs: {known})" if unknown else "the file has no specs")])
+    boxes = tuple(box for box in boxes if not names or box.spec.name in names)
+    output = output or experiment.config.output.dir or Path("results") / experiment.name
+    _log_to_file(output / "check.log")
+    _describe(experiment)
+    _describe_specs(boxes)
+    executor = _executor(experiment, workers, scheduler)
+    results = []
+    try:
+        for box in boxes:
+            progress = RichProgress(console, label=f"spec {box.spec.name}")
+            progress.start(box.spec.budget, 0)
+            try:
+                results.append(check_spec(experiment, box, output, executor, progress.advance))
+            finally:
+                progress.stop()
+            console.print(f"{_verdict_markup(results[-1].verdict)} {escape(box.spec.name)}: {escape(describe(results[-1]))}", highlight=False)
+    except KeyboardInterrupt:
+        console.print(f"[yellow]Interrupted.[/] Renders are saved in {output}; run again to reuse them.")
+        sys.exit(130)
+    finally:
+        executor.close()
+    write_verdicts(output, results)
+    if junit is not None:
+        write_junit(junit, experiment.name, results, inconclusive == "fail")
+    _print_verdicts(results)
+    console.print(f"Verdicts: [bold]{output / 'verdicts.json'}[/]" + (f", JUnit: [bold]{junit}[/]" if junit else ""))
+    if any(failing(result, inconclusive == "fail") for result in results):
+        sys.exit(1)
+
+
+def _verdict_markup(verdict: str) -> str:
+    colour = {"PASS": "green", "FAIL": "bold red"}.get(verdict, "yellow")
+    return f"[{colour}]{verdict}[/]"
+
+
+def _print_verdicts(results: list[Any]) -> None:
+    table = Table(title="Specs (95% Clopper-Pearson intervals)", header_style="bold")
+    found = any(result.counterexample for result in results)
+    columns = ("spec", "verdict", "n", "failed", "share met [95% CI]", "required", "renders saved")
+    for column in (*columns, "counterexample") if found else columns:
+        table.add_column(column, justify="left" if column in ("spec", "verdict", "counterexample") else "right", no_wrap=True)
+    for result in results:
+        share = "n/a" if result.share is None else f"{result.share:.2f} [{result.share_low:.2f}, {result.share_high:.2f}]"
+        saved = f"{result.saved} of {result.fixed_n}" if result.test == "sprt" else "(fixed-n)"
+        cells = [escape(result.spec), _verdict_markup(result.verdict), str(result.n), str(result.failures), share]
+        cells += [f">= {result.at_least:g}", saved] + ([result.counterexample or ""] if found else [])
+        table.add_row(*cells)
+    _wide_console().print(table)
+
+
 def _describe(experiment: Experiment) -> None:
     from simulator.runner import budget
 
@@ -341,6 +432,16 @@ def _describe(experiment: Experiment) -> None:
         f"{settings.samples} spp on {settings.device}, "
         f"channels {', '.join(settings.channels)}"
     )
+
+
+def _describe_specs(boxes: tuple[SpecBox, ...]) -> None:
+    for box in boxes:
+        spec = box.spec
+        console.print(
+            f"  spec [bold]{escape(spec.name)}[/] ({spec.kind}, at least {spec.at_least:g}, {spec.test} test, "
+            f"at most {spec.budget} renders): {escape(box.describe())}",
+            highlight=False,
+        )
 
 
 def _retried(count: int) -> str:

@@ -200,6 +200,7 @@ class ExperimentConfig(StrictModel):
     objects: list[str | dict[str, Any]] = Field(min_length=1)
     environments: list[str | dict[str, Any]] = Field(min_length=1)
     controls: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_CONTROLS)
+    specs: list[Any] = Field(default_factory=list, max_length=MAX_CONTROLS)  # checked by simulator.specs.box
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)

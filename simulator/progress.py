@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.text import Text
 
 
@@ -18,8 +19,9 @@ class RateColumn(ProgressColumn):
 class RichProgress:
     """Implements runner.ProgressReporter with a rich progress bar."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, label: str = "rendering") -> None:
         self.console = console
+        self.label = label
         self._progress: Progress | None = None
         self._task: Any = None
         self._failed = 0
@@ -32,7 +34,7 @@ class RichProgress:
         if todo == 0:
             return
         self._progress = Progress(
-            TextColumn("[bold]rendering"),
+            TextColumn(f"[bold]{escape(self.label)}"),
             BarColumn(),
             MofNCompleteColumn(),
             RateColumn(),

@@ -80,6 +80,7 @@ def run_experiment(
     max_failures: int | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
     retry_failed: bool = False,
+    pairs: list[tuple[str, str]] | None = None,
 ) -> RunOutcome:
     """Search, render and judge every sample the policy asks for that is not yet in `output_dir`;
     rows are saved as batches finish.
@@ -89,16 +90,19 @@ def run_experiment(
     that finished. `stop_requested` is asked after each batch; when it says yes the run stops
     with KeyboardInterrupt (an interrupt that something below swallowed). Failed samples count as
     done, unless `retry_failed`: then their rows are removed first and they are rendered again.
+    `pairs` limits the run to some (object, environment) pairs (a spec's box).
     """
     store = ResultsStore(output_dir)
     store.prepare(experiment.config.model_dump(mode="json"))
     retried = drop_failed_rows(store.results_dir) if retry_failed else 0
     stored = stored_rows(experiment, store.results_dir)
-    outcome = RunOutcome(store.directory, store.results_dir, budget(experiment).total, retried=retried)
+    size = budget(experiment)
+    planned = size.total if pairs is None or size.per_pair is None else size.per_pair * len(pairs)
+    outcome = RunOutcome(store.directory, store.results_dir, planned, retried=retried)
     if progress is not None:
         progress.start(outcome.planned, len(stored))
     image_dir = store.images_dir if experiment.config.output.save_images else None
-    search = Search(experiment, stored, experiment.objective, batch_size)
+    search = Search(experiment, stored, experiment.objective, batch_size, pairs)
     session = executor.open(experiment, image_dir)
     try:
         with ResultsWriter(store.results_dir, experiment.results_schema()) as writer:

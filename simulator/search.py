@@ -11,7 +11,7 @@ Open-loop policies (grid, random, sobol) ignore tells and ask as fast as the exe
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,10 +141,17 @@ class Search:
     as possible; the session is given about its capacity of batches at once, never more."""
 
     def __init__(
-        self, experiment: Experiment, stored: Mapping[str, SampleRows], objective: Objective, batch_size: int
+        self,
+        experiment: Experiment,
+        stored: Mapping[str, SampleRows],
+        objective: Objective,
+        batch_size: int,
+        pairs: Iterable[tuple[str, str]] | None = None,
     ) -> None:
+        """`pairs`: the (object, environment) pairs to search, by default all of the experiment's."""
         self.batch_size = batch_size
-        self.pairs = {pair: PairSearch(experiment, *pair, stored, objective) for pair in experiment.pairs()}
+        chosen = experiment.pairs() if pairs is None else pairs
+        self.pairs = {pair: PairSearch(experiment, *pair, stored, objective) for pair in chosen}
 
     @property
     def skipped(self) -> int:

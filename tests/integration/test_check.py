@@ -1,0 +1,92 @@
+"""`robustsim check` on real renders: verdicts, exit status, JUnit XML, verdict files, reuse on rerun."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.integration
+
+EXPERIMENT = """
+name: checktest
+objects: [soccer_ball, strawberry]
+environments: ['#d0d0d0']
+controls:
+  - type: orientation
+    yaw: {min: -180, max: 180}
+  - type: camera
+    distance: {min: 2.0, max: 3.0}
+policy: {type: random, samples: 4}
+render: {resolution: 64, samples: 4, denoise: true}
+specs:
+  - {name: ball_recognised, kind: accuracy, where: {objects: [soccer_ball]}, at_least: 0.9, budget: 80}
+  - {name: strawberry_recognised, kind: accuracy, where: {objects: strawberry}, at_least: 0.9, budget: 80}
+  - {name: ball_turns, kind: invariance, where: {objects: [soccer_ball]}, at_least: 0.9, budget: 80}
+  - {name: too_few, kind: accuracy, where: {objects: [soccer_ball]}, at_least: 0.9, budget: 6}
+"""
+
+
+def check(config: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "simulator", "check", str(config), "--workers", "0", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("check")
+    config = folder / "specs.yaml"
+    config.write_text(textwrap.dedent(EXPERIMENT))
+    result = check(config, "-o", str(folder / "out"), "--junit", str(folder / "junit.xml"))
+    return config, folder, result
+
+
+def test_verdicts_exit_status_and_files(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
+    _config, folder, result = checked
+    assert result.returncode == 1, result.stderr[-3000:]  # a spec failed
+    verdicts = {record["spec"]: record for record in json.loads((folder / "out" / "verdicts.json").read_text())}
+    assert verdicts["ball_recognised"]["verdict"] == "PASS" and verdicts["ball_turns"]["verdict"] == "PASS"
+    assert verdicts["strawberry_recognised"]["verdict"] == "FAIL"
+    assert verdicts["too_few"]["verdict"] == "INCONCLUSIVE" and verdicts["too_few"]["n"] == 6
+    passed = verdicts["ball_recognised"]
+    assert passed["failures"] == 0 and 20 <= passed["n"] <= 30  # SPRT stops after ~22 straight passes at p0 = 0.1
+    assert passed["saved"] > 0 and passed["share_low"] > 0.8
+    frame = pd.read_parquet(folder / "out" / "verdicts.parquet")
+    assert sorted(frame["spec"]) == sorted(verdicts) and (frame.set_index("spec")["verdict"] == pd.Series(
+        {name: record["verdict"] for name, record in verdicts.items()})).all()
+    renders = pd.read_parquet(folder / "out" / "specs" / "ball_recognised" / "results")
+    assert set(renders["object"]) == {"soccer_ball"} and len(renders) >= passed["n"]
+    assert "FAIL" in result.stdout and "strawberry_recognised" in result.stdout
+
+
+def test_junit_has_one_case_per_spec(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
+    _config, folder, _result = checked
+    suite = ET.parse(folder / "junit.xml").getroot()
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert set(cases) == {"ball_recognised", "strawberry_recognised", "ball_turns", "too_few"}
+    assert suite.get("tests") == "4" and suite.get("failures") == "2"  # the FAIL, and INCONCLUSIVE fails by default
+    assert cases["strawberry_recognised"].find("failure") is not None
+    assert cases["too_few"].find("failure").get("type") == "INCONCLUSIVE"
+    assert cases["ball_recognised"].find("failure") is None and cases["ball_turns"].find("failure") is None
+
+
+def test_a_rerun_reuses_the_renders_and_inconclusive_can_pass(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
+    config, folder, _result = checked
+    lenient = check(config, "-o", str(folder / "out"), "--spec", "too_few", "--spec", "ball_recognised", "--inconclusive", "pass")
+    assert lenient.returncode == 0, lenient.stderr[-3000:]
+    strict = check(config, "-o", str(folder / "out"), "--spec", "too_few")
+    assert strict.returncode == 1
+    verdicts = {record["spec"]: record for record in json.loads((folder / "out" / "verdicts.json").read_text())}
+    assert verdicts["too_few"]["renders"] == 0 and verdicts["too_few"]["reused"] == 6  # nothing rendered again
+
+
+def test_an_unknown_spec_name_is_a_clear_error(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
+    config, folder, _result = checked
+    result = check(config, "-o", str(folder / "out"), "--spec", "nope")
+    assert result.returncode == 2 and "no spec named 'nope'" in result.stderr and "Traceback" not in result.stderr
