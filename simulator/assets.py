@@ -5,6 +5,7 @@ An object is a folder with an `object.yaml`:
     name: coffee_mug
     mesh: mesh.ply              # .ply .obj .glb .gltf .blend, relative to the folder
     labels: [coffee mug, cup]   # ImageNet names, synsets or indices the model may answer
+                                # (or names among a model's own `classes`)
     size: 1.0                   # optional: largest side after normalization (metres)
     up_axis: Z                  # optional: the mesh's up axis
     front_yaw: 0                # optional: degrees about up that turn its front to -Y
@@ -87,8 +88,8 @@ def object_from_spec(spec: Any, folder: Path, source: str) -> ObjectAsset:
         raise AssetError(f"{source}: mesh: {mesh_path}: {problem}")
     try:
         label_ids = tuple(resolve_label(label) for label in checked.labels)
-    except ValueError as error:
-        raise AssetError(f"{source}: labels: {error}") from None
+    except ValueError:
+        label_ids = ()  # not ImageNet classes: a model with its own `classes` may know them (checked per model)
     material = checked.material
     texture_path = (folder / material.texture).resolve() if material.texture else None
     if texture_path is not None and not texture_path.is_file():
@@ -105,6 +106,7 @@ def object_from_spec(spec: Any, folder: Path, source: str) -> ObjectAsset:
         metallic=material.metallic,
         texture_path=texture_path,
         interior=parse_interior(checked.interior, source) if checked.interior is not None else None,
+        declared_labels=tuple(checked.labels),
     )
 
 

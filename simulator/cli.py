@@ -84,8 +84,9 @@ def validate(config: Path) -> None:
     experiment = load_experiment(config)
     _describe(experiment)
     _describe_specs(load_specs(experiment))
-    model = load_model(experiment.config.model)  # builds it once: bad modules or weights fail here
-    check_model_fits(experiment, model)  # and runs it once on a blank render
+    for spec in experiment.models:
+        model = load_model(spec.config)  # builds it once: bad modules or weights fail here
+        check_model_fits(experiment, model, spec)  # and runs it once on a blank render
     console.print(f"[green]{config} is valid.[/]")
 
 
@@ -168,8 +169,9 @@ def _executor(experiment: Experiment, workers: int | None, scheduler: str | None
     scheduler = scheduler or cluster.address
     workers = workers if workers is not None else cluster.workers
     if scheduler is None and workers == 0:
-        return LocalExecutor(load_model(experiment.config.model))
-    load_model(experiment.config.model.model_copy(update={"device": "cpu"}))  # workers pick their own device
+        return LocalExecutor({spec.name: load_model(spec.config) for spec in experiment.models})
+    for spec in experiment.models:
+        load_model(spec.config.model_copy(update={"device": "cpu"}))  # workers pick their own device
     if scheduler is not None:
         executor = DaskExecutor.connect(scheduler, cluster.resources)
     else:
@@ -453,19 +455,22 @@ def _print_accuracy(results: Any, topk: int | None) -> None:
     from simulator.analysis.stats import accuracy_table
 
     headers = {"correct_top1": "top-1", "correct_topk": f"top-{topk or 'k'}"}
-    columns = [column for column in headers if column in results.columns]
-    table_data = accuracy_table(results, by=["object", "environment"], columns=columns) if columns else None
+    columns = [column for column in headers if column in results.columns] or (["correct"] if "correct" in results.columns else [])
+    headers["correct"] = "correct"
+    several = "model" in results.columns and results["model"].nunique() > 1
+    keys = ["model", "object", "environment"] if several else ["object", "environment"]
+    table_data = accuracy_table(results, by=keys, columns=columns) if columns else None
     if table_data is None or table_data.empty:
         return
     table = Table(title="Accuracy (95% Wilson intervals)", header_style="bold")
-    for column in ("object", "environment", "n", "failed", *(headers[c] for c in columns)):
-        table.add_column(column, justify="left" if column in ("object", "environment") else "right")
+    for column in (*keys, "n", "failed", *(headers[c] for c in columns)):
+        table.add_column(column, justify="left" if column in keys else "right")
     for row in table_data.to_dict("records"):
         shares = []
         for column in columns:
             short = column.removeprefix("correct_")
             shares.append(f"{row[short]:.2f} [{row[short + '_low']:.2f}, {row[short + '_high']:.2f}]")
-        table.add_row(str(row["object"]), str(row["environment"]), str(row["n"]), str(row["failed"]), *shares)
+        table.add_row(*(str(row[key]) for key in keys), str(row["n"]), str(row["failed"]), *shares)
     _wide_console().print(table)
 
 
@@ -473,6 +478,10 @@ def _print_worst_cases(results: Any, experiment: Experiment) -> None:
     """Per object: failures found (distinct ones too) and the worst case the run met, with its parameters."""
     from simulator.analysis.search import search_summary
 
+    objective = experiment.objective
+    judged = objective.versus[0] if objective.versus is not None else objective.model or experiment.models[0].name
+    if "model" in results.columns:
+        results = results[results["model"] == judged]  # the worst cases of the model the search scored
     summary = search_summary(results, experiment.space.ranges())
     if summary.empty:
         return

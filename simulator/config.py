@@ -135,9 +135,19 @@ class PolicyConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
-class ModelConfig(StrictModel):
-    """The model under test; empty means the embedded ImageNet EfficientNet-Lite0."""
+MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
+
+class ModelConfig(StrictModel):
+    """A model under test; empty means the embedded ImageNet EfficientNet-Lite0.
+
+    `name` labels its rows (`model` column); left out, it is the registered name, the import path's
+    attribute, or `efficientnet_lite0`. `classes` (a text file, one name per line, or a list) are its
+    own class names by output index (else ImageNet's); `labels` maps objects to them
+    ({object: [class name or index, ...]}), else each object's own `labels` are looked up there.
+    """
+
+    name: str | None = Field(None, pattern=MODEL_NAME, max_length=100)
     module: str | None = None  # a `robustsim.models` name, or "package.module:ClassOrFactory"
     module_dir: Path | None = None  # set on reading: the folder of the file that named `module`, searched too
     kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -145,6 +155,17 @@ class ModelConfig(StrictModel):
     preprocessing: dict[str, Any] | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     batch_size: int = Field(32, ge=1, le=4096)
+    classes: Path | list[str] | None = None
+    labels: dict[str, list[str | int] | str | int] | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The `model` column's value for this model's rows."""
+        if self.name is not None:
+            return self.name
+        if self.module is None:
+            return "efficientnet_lite0"
+        return self.module.rpartition(":")[2].rpartition(".")[2] if ":" in self.module else self.module
 
 
 class EvaluatorConfig(BaseModel):
@@ -202,16 +223,50 @@ class ExperimentConfig(StrictModel):
     controls: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_CONTROLS)
     specs: list[Any] = Field(default_factory=list, max_length=MAX_CONTROLS)  # checked by simulator.specs.box
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)  # the first of `models` when they are given
+    models: list[ModelConfig] = Field(default_factory=list, max_length=32)
     evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_model_section(cls, data: Any) -> Any:
+        """`model:` (one model) or `models:` (several, rendered once, judged by each), not both."""
+        if isinstance(data, dict) and data.get("models") is not None:
+            if data.get("model") is not None:
+                raise ValueError("give `model:` (one model) or `models:` (a list), not both")
+            models = data["models"]
+            if isinstance(models, list) and models:
+                data = {**data, "models": [_default_model(m) for m in models], "model": _default_model(models[0])}
+        return data
+
     @field_validator("model", mode="before")
     @classmethod
     def _default_keyword(cls, value: Any) -> Any:
-        return {} if value in ("default", None) else value
+        return _default_model(value)
+
+    @model_validator(mode="after")
+    def _unique_model_names(self) -> ExperimentConfig:
+        names = [model.display_name for model in self.models]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"models: name {twice[0]!r} is used twice; give each model its own `name:`")
+        return self
+
+    def model_specs(self) -> tuple[ModelConfig, ...]:
+        """Every model under test, in order (one render feeds them all)."""
+        return tuple(self.models) or (self.model,)
+
+
+def _default_model(value: Any) -> Any:
+    """`default` (or nothing) is the embedded model; a bare registered name is `{module: NAME}`."""
+    if value in ("default", None):
+        return {}
+    if isinstance(value, str):
+        return {"module": value}
+    return value
 
 
 # ---------------------------------------------------------------- reading files
@@ -290,13 +345,25 @@ def _absolute_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
     for section in ("objects", "environments"):
         if isinstance(raw.get(section), list):
             raw[section] = [_absolute_item(item, folder) for item in raw[section]]
-    for section, key in (("model", "weights"), ("output", "dir")):
-        if isinstance(raw.get(section), dict) and isinstance(raw[section].get(key), str):
-            raw[section] = {**raw[section], key: str((folder / raw[section][key]).resolve())}
-    model = raw.get("model")
-    if isinstance(model, dict) and ":" in str(model.get("module", "")) and "module_dir" not in model:
-        raw["model"] = {**model, "module_dir": str(folder)}
+    output = raw.get("output")
+    if isinstance(output, dict) and isinstance(output.get("dir"), str):
+        raw["output"] = {**output, "dir": str((folder / output["dir"]).resolve())}
+    if isinstance(raw.get("model"), dict):
+        raw["model"] = _absolute_model(raw["model"], folder)
+    if isinstance(raw.get("models"), list):
+        raw["models"] = [_absolute_model(m, folder) if isinstance(m, dict) else m for m in raw["models"]]
     return raw
+
+
+def _absolute_model(model: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A model entry with its weights and classes files resolved, and the folder its module is looked up in."""
+    model = dict(model)
+    for key in ("weights", "classes"):
+        if isinstance(model.get(key), str):
+            model[key] = str((folder / model[key]).resolve())
+    if ":" in str(model.get("module", "")) and "module_dir" not in model:
+        model["module_dir"] = str(folder)
+    return model
 
 
 def parse_config(raw: dict[str, Any], source: str) -> ExperimentConfig:

@@ -29,6 +29,7 @@ from simulator.config import ConfigError, ExperimentConfig, did_you_mean, format
 from simulator.evaluators.base import Evaluator
 from simulator.measurements import measurement_columns
 from simulator.messages import short_repr
+from simulator.models.classes import ModelSpec, resolve_model
 from simulator.options import option_type_problems
 from simulator.render.base import RenderSettings
 from simulator.objectives import Objective, parse_objective
@@ -60,10 +61,14 @@ class Experiment:
     policy_class: type
     evaluator_class: type[Evaluator]
     objective: Objective
+    models: tuple[ModelSpec, ...] = ()  # every model under test, in `models:` order
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    def model_names(self) -> list[str]:
+        return [model.name for model in self.models]
 
     def render_settings(self) -> RenderSettings:
         """The configured settings plus the channels controls need and segmentation, which tells
@@ -78,7 +83,7 @@ class Experiment:
 
     def results_schema(self) -> pa.Schema:
         """The Parquet schema of this experiment's rows."""
-        evaluator_columns = dict(self.make_evaluator().columns)
+        evaluator_columns = self.make_evaluator().result_columns()
         return results_schema(self.space.dimensions, evaluator_columns, self.measured_columns(), self.policy_class.columns)
 
     def make_policy(self) -> Any:
@@ -131,11 +136,12 @@ def resolve_experiment(config: ExperimentConfig, source: str) -> Experiment:
     space = SearchSpace(tuple(d for step in steps for d in step.dimensions))
     policy_class = _resolve_policy(config, space, problems)
     evaluator_class = _resolve_evaluator(config, problems)
-    _check_model_name(config, problems)
+    _check_model_names(config, problems)
+    models = _resolve_models(config, objects, problems)
     if problems:
         raise ConfigError(source, problems)
     experiment = Experiment(
-        source, config, objects, environments, steps, space, policy_class, evaluator_class, Objective("margin")
+        source, config, objects, environments, steps, space, policy_class, evaluator_class, Objective("margin"), models
     )
     objective = _resolve_objective(experiment, problems)
     if problems:
@@ -330,19 +336,26 @@ def _resolve_policy(config: ExperimentConfig, space: SearchSpace, problems: list
 
 
 def _resolve_objective(experiment: Experiment, problems: list[tuple[str, str]]) -> Objective:
-    """`policy.objective`: a numeric column of this experiment's rows. Left out, it is `margin`; an
-    adaptive policy then needs the evaluator to write it (an open-loop one just records no objective)."""
+    """`policy.objective`: a numeric column of this experiment's rows, of one of its models. Left out, it
+    is `margin`; an adaptive policy then needs the evaluator to write it (an open-loop one just records
+    no objective). `{disagreement: [A, B]}` needs two configured models."""
     declared = experiment.config.policy.objective
     try:
         objective = parse_objective("margin" if declared is None else declared)
     except ValueError as error:
         problems.append(("policy.objective", str(error)))
         return Objective("margin")
+    names = experiment.model_names()
+    for name in (objective.model, *(objective.versus or ())):
+        if name is not None and name not in names:
+            problems.append(("policy.objective", f"no model named {name!r}{did_you_mean(name, names)} (models: {', '.join(names)})"))
     schema = experiment.results_schema()
     numeric = [f.name for f in schema if pa.types.is_floating(f.type) or pa.types.is_integer(f.type)]
     numeric = [name for name in numeric if name not in SEARCH_COLUMNS and name not in ("seed",)]
     if declared is None and not experiment.policy_class.adaptive:
         return objective
+    if objective.versus is not None and objective.column not in numeric:
+        objective = dataclasses.replace(objective, column="score")  # the generic column every evaluator writes
     if objective.column not in numeric:
         problems.append(
             (
@@ -384,11 +397,29 @@ def _resolve_evaluator(config: ExperimentConfig, problems: list[tuple[str, str]]
     return evaluator_class
 
 
-def _check_model_name(config: ExperimentConfig, problems: list[tuple[str, str]]) -> None:
-    """A `model.module` without ':' must be a registered model (import paths load on the workers)."""
-    name = config.model.module
-    if name is not None and ":" not in name:
-        try:
-            registry.lookup("models", name)
-        except registry.UnknownNameError as error:
-            problems.append(("model.module", f"{error}; or give an import path 'package.module:attr'"))
+def _model_path(config: ExperimentConfig, index: int) -> str:
+    return f"models[{index}]" if config.models else "model"
+
+
+def _check_model_names(config: ExperimentConfig, problems: list[tuple[str, str]]) -> None:
+    """A `module` without ':' must be a registered model (import paths load on the workers)."""
+    for index, model in enumerate(config.model_specs()):
+        name = model.module
+        if name is not None and ":" not in name:
+            try:
+                registry.lookup("models", name)
+            except registry.UnknownNameError as error:
+                problems.append((f"{_model_path(config, index)}.module", f"{error}; or give an import path 'package.module:attr'"))
+
+
+def _resolve_models(
+    config: ExperimentConfig, objects: dict[str, ObjectAsset], problems: list[tuple[str, str]]
+) -> tuple[ModelSpec, ...]:
+    """Each model's class names and every object's accepted classes among them."""
+    models = []
+    for index, model in enumerate(config.model_specs()):
+        spec, found = resolve_model(model, objects, _model_path(config, index))
+        problems += found
+        if spec is not None:
+            models.append(spec)
+    return tuple(models)

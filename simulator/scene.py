@@ -69,6 +69,7 @@ class ObjectAsset:
     metallic: float = 0.0
     texture_path: Path | None = None  # image texture on the mesh's UVs, if any
     interior: Interior | None = None  # a container's inside (a liquid can fill it), if any
+    declared_labels: tuple[str | int, ...] = ()  # `labels` as written (a model's own classes look them up)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from simulator.execution.base import ExecutionSession
 from simulator.experiment import Experiment
-from simulator.objectives import Objective, passed
+from simulator.objectives import Objective
 from simulator.sample import Sample, sample_seed
 
 Row = dict[str, Any]
@@ -130,7 +130,7 @@ class PairSearch:
             for sample in generation.samples:
                 rows = generation.rows[sample.id]
                 judged = self.objective.judged_row(rows)
-                result = {**judged, "objective": self.objective.score(rows), "passed": passed(judged), "rows": rows}
+                result = {**judged, "objective": self.objective.score(rows), "passed": self.objective.passed(rows), "rows": rows}
                 self.policy.tell(sample.params, result)
             told, limit = True, limit - 1
         return told

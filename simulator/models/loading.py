@@ -81,6 +81,37 @@ class LoadedModel:
                 parts.append(logits.float().softmax(dim=1).cpu().numpy())
         return np.concatenate(parts)
 
+    def raw(self, images: Sequence[np.ndarray]) -> list[Any]:
+        """Each image's share of what the module returns (tensors as numpy arrays): the items of a
+        returned list or tuple (e.g. a torchvision detector's `{boxes, labels, scores}` dicts), or the
+        rows of a returned tensor."""
+        if not images:
+            raise ValueError("no images to run")
+        outputs: list[Any] = []
+        with torch.inference_mode():
+            for start in range(0, len(images), self.batch_size):
+                batch = preprocess(images[start : start + self.batch_size], self.preprocessing)
+                returned = self.module(batch.to(self.device))
+                if isinstance(returned, torch.Tensor) and returned.ndim >= 1:
+                    returned = list(returned)
+                if not isinstance(returned, list | tuple) or len(returned) != len(batch):
+                    raise ModelError(
+                        f"the model returned a {type(returned).__name__} for {len(batch)} images; expected one output per image"
+                    )
+                outputs += [_to_numpy(item) for item in returned]
+        return outputs
+
+
+def _to_numpy(value: Any) -> Any:
+    """Tensors (also inside dicts, lists and tuples) as numpy arrays on the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().float().cpu().numpy() if value.is_floating_point() else value.detach().cpu().numpy()
+    if isinstance(value, Mapping):
+        return {key: _to_numpy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_numpy(item) for item in value)
+    return value
+
 
 def load_model(spec: ModelConfig | Mapping[str, Any] | None = None) -> LoadedModel:
     """Build, load and place the model a spec describes (None or {} gives the default model)."""

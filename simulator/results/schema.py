@@ -1,4 +1,4 @@
-"""The Parquet schema of a results dataset: one row per sample, typed columns."""
+"""The Parquet schema of a results dataset: one row per (sample, model), typed columns."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ IDENTITY_COLUMNS: dict[str, pa.DataType] = {
     "object": pa.string(),
     "environment": pa.string(),
     "renderer": pa.string(),
+    "model": pa.string(),  # which model judged the render: one row per (sample, model)
 }
 LABEL_COLUMNS: dict[str, pa.DataType] = {
-    "label": pa.list_(pa.int64()),  # accepted ImageNet classes
+    "label": pa.list_(pa.int64()),  # accepted classes, as ids into the model's classes (ImageNet's by default)
     "label_names": pa.list_(pa.string()),
 }
 SEARCH_COLUMNS: dict[str, pa.DataType] = {

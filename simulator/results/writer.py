@@ -106,8 +106,9 @@ def _part_name() -> str:
 
 
 def drop_failed_rows(directory: Path) -> int:
-    """Remove the rows whose `error` is set from every part (each part rewritten atomically; a part
-    left empty is deleted), so that a resumed run renders those samples again. Returns how many."""
+    """Remove the samples with a row whose `error` is set from every part, all their rows (one per
+    model; they are written in one part), each part rewritten atomically (a part left empty is
+    deleted), so that a resumed run renders those samples again. Returns how many rows went."""
     dropped = 0
     for part in readable_parts(sorted(Path(directory).glob("part-*.parquet"))):
         errors = pq.read_table(part, columns=["error"]).column("error")
@@ -115,7 +116,8 @@ def drop_failed_rows(directory: Path) -> int:
         if not failed:
             continue
         table = pq.read_table(part)
-        kept = table.filter(pc.is_null(table.column("error")))
+        failed_ids = table.filter(pc.is_valid(table.column("error"))).column("id").unique()
+        kept = table.filter(pc.invert(pc.is_in(table.column("id"), value_set=failed_ids)))
         dropped += table.num_rows - kept.num_rows
         if kept.num_rows == 0:
             part.unlink()

@@ -90,3 +90,13 @@ def test_an_unknown_spec_name_is_a_clear_error(checked: tuple[Path, Path, subpro
     config, folder, _result = checked
     result = check(config, "-o", str(folder / "out"), "--spec", "nope")
     assert result.returncode == 2 and "no spec named 'nope'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_example_specs_give_their_documented_verdicts(tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "examples" / "specs.yaml"
+    config = tmp_path / "small.yaml"
+    config.write_text(f"base: {example}\nrender: {{resolution: 64}}\n")  # the same specs, smaller renders
+    result = check(config, "-o", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stderr[-3000:]
+    verdicts = {record["spec"]: record["verdict"] for record in json.loads((tmp_path / "out" / "verdicts.json").read_text())}
+    assert verdicts == {"soccer_ball_recognised": "PASS", "strawberry_recognised": "FAIL", "soccer_ball_turns": "PASS"}

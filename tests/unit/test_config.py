@@ -123,7 +123,7 @@ MALFORMED_ADDITIONS = {
     "zero_topk": ("evaluator: {topk: 0}", "evaluator", "topk must be >= 1 (got 0)"),
     "evaluator_option_typo": ("evaluator: {tpok: 3}", "evaluator.tpok", "did you mean 'topk'?; allowed: topk"),
     "unknown_evaluator": ("evaluator: {type: clasification}", "evaluator.type", "did you mean 'classification'"),
-    "unknown_model_name": ("model: {module: efficientnet_lite}", "model.module", "did you mean 'efficientnet_lite0'"),
+    "unknown_model_name": ("model: {module: efficientnet_lite}", "model.module", "'efficientnet_lite0'?"),
     "bad_batch_size": ("model: {batch_size: 0}", "model.batch_size", "greater than or equal to 1"),
     "cluster_typo": ("cluster: {adress: 'tcp://head:8786'}", "cluster", "did you mean 'address'"),
     "negative_workers": ("cluster: {workers: -1}", "cluster.workers", "greater than or equal to 0"),
