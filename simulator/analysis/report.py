@@ -23,6 +23,7 @@ from simulator.analysis.loading import evaluated, load, parameter_columns
 from simulator.analysis.modes import failure_modes
 from simulator.analysis.predictions import prediction_distribution
 from simulator.analysis.search import best_so_far, search_summary, worst_case_images
+from simulator.specs.outputs import read_verdicts
 from simulator.analysis.surface import uv_accuracy_map
 from simulator.analysis.tables import accuracy, environment_summary, object_environment, per_object
 from simulator.assets import builtin_objects
@@ -105,6 +106,7 @@ def report_context(
         "complexity": _complexity(frame) if len(rows) else None,
         "uv_maps": _uv_maps(frame, rows),
         "search": _search(frame),
+        "specs": read_verdicts(Path(frame.attrs.get("root", "."))),
         "modes": failure_modes(frame, controls + ["environment"], bins, method, top=modes).to_dict("records"),
         "bins": bins,
         "method": method,

@@ -51,12 +51,14 @@ class SpecBox:
         """The box in words: objects, environments and the narrowed ranges."""
         parts = [f"objects {', '.join(sorted({o for o, _ in self.pairs}))}"]
         parts.append(f"environments {', '.join(sorted({e for _, e in self.pairs}))}")
-        for dimension in self.experiment.space.varying:
+        for dimension in self.experiment.space.dimensions:
             distribution = dimension.distribution
             if isinstance(distribution, Continuous):
                 parts.append(f"{dimension.key} in [{distribution.low:g}, {distribution.high:g}]")
-            else:
+            elif isinstance(distribution, Discrete):
                 parts.append(f"{dimension.key} in {{{', '.join(map(str, distribution.choices))}}}")
+            elif dimension.key in self.spec.where:  # fixed by the spec, not by the experiment
+                parts.append(f"{dimension.key} = {distribution.value}")
         return "; ".join(parts)
 
 

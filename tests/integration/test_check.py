@@ -86,6 +86,24 @@ def test_a_rerun_reuses_the_renders_and_inconclusive_can_pass(checked: tuple[Pat
     assert verdicts["too_few"]["renders"] == 0 and verdicts["too_few"]["reused"] == 6  # nothing rendered again
 
 
+def test_the_report_of_the_folder_shows_the_spec_sheet(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
+    config, folder, _result = checked
+    run = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(config), "-o", str(folder / "out"), "--workers", "0"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    page = folder / "report.html"
+    report = subprocess.run(
+        [sys.executable, "-m", "simulator", "report", str(folder / "out"), "-o", str(page)], capture_output=True, text=True, timeout=600
+    )
+    assert report.returncode == 0, report.stderr[-3000:]
+    sheet = page.read_text().split('id="spec-sheet"')[1].split("</table>")[0]
+    for name, verdict in (("ball_recognised", "PASS"), ("strawberry_recognised", "FAIL"), ("too_few", "INCONCLUSIVE")):
+        assert name in sheet and verdict in sheet
+    assert "objects soccer_ball" in sheet
+
+
 def test_an_unknown_spec_name_is_a_clear_error(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
     config, folder, _result = checked
     result = check(config, "-o", str(folder / "out"), "--spec", "nope")
