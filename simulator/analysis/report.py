@@ -13,8 +13,10 @@ import pandas as pd
 
 from policies.boundary import smallest_flips
 from simulator.analysis import plots
+from simulator.analysis.comparison import one_model
 from simulator.analysis.complexity import COLUMN as COMPLEXITY_COLUMN
 from simulator.analysis.complexity import environment_complexity
+from simulator.analysis.detection import has_detection
 from simulator.analysis.effects import rank_controls, sensitivity
 from simulator.analysis.errors import UnsupportedResultsError
 from simulator.analysis.gallery import failure_gallery
@@ -22,6 +24,7 @@ from simulator.analysis.interactions import interaction_table
 from simulator.analysis.loading import evaluated, load, parameter_columns
 from simulator.analysis.modes import failure_modes
 from simulator.analysis.predictions import prediction_distribution
+from simulator.analysis.report_models import comparison_context, detection_context, detection_report_context
 from simulator.analysis.search import best_so_far, search_summary, worst_case_images
 from simulator.specs.outputs import read_verdicts
 from simulator.analysis.surface import uv_accuracy_map
@@ -44,7 +47,10 @@ def _topk(frame: pd.DataFrame) -> int:
 def report_context(
     frame: pd.DataFrame, bins: int = 4, method: str = "quantile", gallery_size: int = 12, modes: int = 8
 ) -> dict:
-    """Everything the report template shows, computed from a results frame (see `load`)."""
+    """Everything the report template shows, computed from a results frame (see `load`). With several
+    models, the sections are about the first one, and "Models compared" sets them side by side."""
+    comparison = comparison_context(frame, bins, method)
+    frame = one_model(frame)
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         raise UnsupportedResultsError(
@@ -110,6 +116,8 @@ def report_context(
         "modes": failure_modes(frame, controls + ["environment"], bins, method, top=modes).to_dict("records"),
         "bins": bins,
         "method": method,
+        "comparison": comparison,
+        "detection": detection_context(frame),
     }
 
 
@@ -165,6 +173,9 @@ def render_report(frame: pd.DataFrame, **options: object) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
+    if has_detection(frame) and any(column not in frame.columns for column in REQUIRED_COLUMNS):
+        context = detection_report_context(frame, **{k: v for k, v in options.items() if k in ("bins", "method")})
+        return environment.get_template("detection.html.j2").render(**context)
     return environment.get_template("report.html.j2").render(**report_context(frame, **options))
 
 

@@ -26,7 +26,7 @@ from simulator.results.reader import readable_parts
 logger = logging.getLogger(__name__)
 
 # Columns the dashboard reads; parameter columns (`<control>.<parameter>`) are added to these.
-BASE_COLUMNS = ("id", "object", "environment", "pred_top1_name", "true_prob", "correct_top1", "correct_topk", "error")
+BASE_COLUMNS = ("id", "model", "object", "environment", "pred_top1_name", "true_prob", "correct_top1", "correct_topk", "error")
 EMPTY = pa.table(
     {
         name: pa.array(
@@ -167,8 +167,10 @@ def build_snapshot(
 ) -> Snapshot:
     """Bin every parameter that varies (kinds as declared in experiment.json) and take the arrays queries need.
 
-    `table` should be in one chunk (`combine_chunks`), which keeps sample look-ups (`take`) fast.
+    `table` should be in one chunk (`combine_chunks`), which keeps sample look-ups (`take`) fast. With
+    several models (a `model` column), the dashboard shows the first model's rows (the first row's model).
     """
+    table = first_model_rows(table)
     dimensions = {name: _category_dimension(table, name) for name in ("object", "environment")}
     parameters = []
     for column in table.column_names:
@@ -195,6 +197,14 @@ def build_snapshot(
         true_prob.astype(float),
         experiment,
     )
+
+
+def first_model_rows(table: pa.Table) -> pa.Table:
+    """The rows of the model of the first row, when the table has a `model` column (one row per sample and model)."""
+    if "model" not in table.column_names or table.num_rows == 0:
+        return table
+    first = table.column("model")[0].as_py()
+    return table if first is None else table.filter(pc.fill_null(pc.equal(table.column("model"), first), False))
 
 
 def _category_dimension(table: pa.Table, column: str) -> Dimension:
