@@ -405,8 +405,8 @@ def _print_verdicts(results: list[Any]) -> None:
     table = Table(title="Specs (95% Clopper-Pearson intervals)", header_style="bold")
     found = any(result.counterexample for result in results)
     columns = ("spec", "verdict", "n", "failed", "share met [95% CI]", "required", "renders saved")
-    for column in (*columns, "counterexample") if found else columns:
-        table.add_column(column, justify="left" if column in ("spec", "verdict", "counterexample") else "right", no_wrap=True)
+    for column in (*columns, "found by search") if found else columns:
+        table.add_column(column, justify="left" if column in ("spec", "verdict", "found by search") else "right", no_wrap=True)
     for result in results:
         share = "n/a" if result.share is None else f"{result.share:.2f} [{result.share_low:.2f}, {result.share_high:.2f}]"
         saved = f"{result.saved} of {result.fixed_n}" if result.test == "sprt" else "(fixed-n)"

@@ -118,3 +118,38 @@ def test_the_example_specs_give_their_documented_verdicts(tmp_path: Path) -> Non
     assert result.returncode == 1, result.stderr[-3000:]
     verdicts = {record["spec"]: record["verdict"] for record in json.loads((tmp_path / "out" / "verdicts.json").read_text())}
     assert verdicts == {"soccer_ball_recognised": "PASS", "strawberry_recognised": "FAIL", "soccer_ball_turns": "PASS"}
+
+
+def test_falsify_turns_a_pass_into_a_fail_with_the_render_found(tmp_path: Path) -> None:
+    """Near the camera the ball is recognised (the test passes); the search finds the far views where it is not."""
+    config = tmp_path / "falsify.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            name: falsifytest
+            objects: [soccer_ball]
+            environments: ['#d0d0d0']
+            controls:
+              - type: camera
+                distance: {min: 2.0, max: 12.0}
+                elevation: {min: 0, max: 60}
+            policy: {type: random, samples: 4}
+            render: {resolution: 64, samples: 4, denoise: true}
+            specs:
+              - name: near_ball
+                kind: accuracy
+                where: {camera.distance: {min: 2.0, max: 4.5}}
+                at_least: 0.6
+                budget: 80
+                falsify: {policy: tpe, budget: 24}
+            """
+        )
+    )
+    result = check(config, "-o", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stderr[-3000:]
+    (record,) = json.loads((tmp_path / "out" / "verdicts.json").read_text())
+    assert (record["test_verdict"], record["verdict"]) == ("PASS", "FAIL") and record["falsify_renders"] == 24
+    searched = pd.read_parquet(tmp_path / "out" / "specs" / "near_ball" / "falsify" / "results").set_index("id")
+    found = searched.loc[record["counterexample"]]
+    assert not found["correct_top1"] and 2.0 <= found["camera.distance"] <= 4.5  # a real failure inside the box
+    assert record["counterexample"] in result.stdout and "counterexample found by search" in result.stderr
