@@ -155,3 +155,16 @@ def test_labels_must_be_among_the_model_classes(own_classes_folder: Path) -> Non
     imagenet = OWN_CLASSES.replace("  classes: classes.txt\n  labels: {coffee_mug: [mug]}\n", "")
     with pytest.raises(ConfigError, match=r"objects: object 'widget': 'Widget' is not an ImageNet class"):
         load_experiment(write(own_classes_folder, imagenet))
+
+
+def test_a_disagreement_search_scores_each_render_by_both_models(tmp_path: Path) -> None:
+    text = TWO_MODELS.replace(
+        "policy: {type: random, samples: 3, seed: 1}",
+        "policy: {type: tpe, samples: 6, seed: 1, generation: 3, startup_trials: 3, objective: {disagreement: [efficientnet_lite0, lite1]}}",
+    ).replace("samples: 4}", "samples: 1}")
+    frame = run(write(tmp_path, text), tmp_path / "out")
+    assert len(frame) == 12 and frame["error"].isna().all()
+    margins = frame.pivot(index="id", columns="model", values="margin")
+    objective = frame.drop_duplicates("id").set_index("id")["objective"]
+    assert np.allclose(objective.loc[margins.index], margins["lite1"] - margins["efficientnet_lite0"])
+    assert frame.groupby("id")["objective"].nunique().eq(1).all()  # every row of a render stores the same value
