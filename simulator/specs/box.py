@@ -4,7 +4,7 @@ experiment, and the columns its requirement reads."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from simulator.search_space import (
     Value,
     parse_distribution,
 )
-from simulator.specs.config import KINDS, AccuracySpec, InvarianceSpec, MonotonicSpec, Spec
+from simulator.specs.config import KINDS, AccuracySpec, AgreementSpec, InvarianceSpec, MonotonicSpec, Spec
 
 Problems = list[tuple[str, str]]
 METRICS = {"top1": "correct_top1", "top5": "correct_topk", "margin > 0": "margin"}
@@ -39,6 +39,11 @@ class SpecBox:
     experiment: Experiment
     pairs: tuple[tuple[str, str], ...]
     canonical: dict[str, Value]  # invariance: the reference parameters (every dimension)
+
+    def judged(self, rows: Sequence[Mapping[str, Any]], model: str | None = None) -> Mapping[str, Any]:
+        """The row of `model` (by default the spec's, else the first model's) among one render's rows."""
+        wanted = model or self.spec.model
+        return next((row for row in rows if wanted is None or row.get("model") == wanted), rows[0])
 
     def passed(self, row: Mapping[str, Any]) -> bool:
         """Whether a render meets an accuracy spec's metric."""
@@ -199,11 +204,18 @@ def _check_requirement(experiment: Experiment, spec: Spec, path: str, problems: 
     elif isinstance(spec, InvarianceSpec):
         if "pred_top1" not in types or (spec.tolerance is not None and "true_prob" not in types):
             problems.append((f"{path}.kind", "invariance compares pred_top1 (and true_prob): a classification evaluator's columns"))
-    else:
-        problems.append(
-            (f"{path}.kind", "agreement compares two models on each render: it needs several models (`models:`), "
-             "which this version does not run yet")
-        )
+    elif isinstance(spec, AgreementSpec):
+        names = experiment.model_names()
+        if len(names) < 2:
+            problems.append((f"{path}.kind", "agreement compares two models on each render: list them under `models:`"))
+        for name in spec.models:
+            if name not in names:
+                problems.append((f"{path}.models", f"no model named {name!r}{did_you_mean(name, names)} (models: {', '.join(names)})"))
+        if len(set(spec.models)) < 2:
+            problems.append((f"{path}.models", "name two different models"))
+    if spec.model is not None and spec.model not in experiment.model_names():
+        names = experiment.model_names()
+        problems.append((f"{path}.model", f"no model named {spec.model!r}{did_you_mean(spec.model, names)} (models: {', '.join(names)})"))
     if spec.falsify is not None:
         try:
             policy = registry.lookup("policies", spec.falsify.policy)

@@ -66,8 +66,9 @@ def check_spec(
     """Run one spec's test (reusing its stored renders) and, after a PASS, its falsifying search."""
     store = ResultsStore(spec_folder(output, box))
     store.prepare(experiment.config.model_dump(mode="json"))
-    frame = read_results(store.results_dir)
-    stored = {row["id"]: row for row in frame.to_dict("records")} if not frame.empty else {}
+    stored: dict[str, list[dict[str, Any]]] = {}
+    for row in read_results(store.results_dir).to_dict("records"):
+        stored.setdefault(row["id"], []).append(row)
     session = executor.open(experiment, None)
     with ResultsWriter(store.results_dir, experiment.results_schema()) as writer:
 
@@ -88,10 +89,12 @@ def falsify(box: SpecBox, output: Path, executor: Executor) -> tuple[str | None,
     experiment = falsifying_experiment(box)
     outcome = run_experiment(experiment, output, executor, pairs=list(box.pairs))
     rows = read_results(outcome.results_dir)
+    model = box.spec.model or box.experiment.model_names()[0]
+    judged = rows[rows["model"] == model] if "model" in rows.columns else rows
     failing = [
-        row for row in rows.sort_values(["ask_index", "id"]).to_dict("records")
+        row for row in judged.sort_values(["ask_index", "id"]).to_dict("records")
         if row["error"] is None and not box.passed(row)
-    ] if not rows.empty else []
+    ] if not judged.empty else []
     return (failing[0]["id"] if failing else None), outcome.rendered
 
 

@@ -40,6 +40,7 @@ class SpecBase(StrictModel):
     indifference: Probability = 0.10
     budget: int = Field(300, ge=1, le=1_000_000, strict=True)
     seed: int = Field(0, ge=0, strict=True)
+    model: str | None = None  # whose rows are judged when several models run; None: the first
     falsify: FalsifyConfig | None = None
 
     @model_validator(mode="after")
@@ -86,6 +87,8 @@ class MonotonicSpec(SpecBase):
 
 
 class AgreementSpec(SpecBase):
+    """Two models give the same top-1 prediction (or, for evaluators without one, the same verdict)."""
+
     kind: Literal["agreement"]
     models: Annotated[list[str], Field(min_length=2, max_length=2)]
 

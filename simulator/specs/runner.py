@@ -16,11 +16,12 @@ from typing import Any
 from simulator.execution.base import ExecutionSession
 from simulator.sample import Sample
 from simulator.specs.box import SpecBox
-from simulator.specs.config import InvarianceSpec, MonotonicSpec
+from simulator.specs.config import AgreementSpec, InvarianceSpec, MonotonicSpec
 from simulator.specs.draws import Draw, canonical_samples, draws, renders_per_draw
 from simulator.specs.stats import SPRT, Hypotheses, Verdict, clopper_pearson, fixed_sample_size, fixed_verdict
 
 Row = dict[str, Any]
+SampleRows = list[Row]  # one render's rows: one per model
 DRAWS_PER_ROUND = 8  # draws asked at once, before the executor's capacity is checked again
 
 
@@ -44,7 +45,7 @@ class TestOutcome:
 
 @dataclass
 class _Progress:
-    rows: dict[str, Row] = field(default_factory=dict)  # finished or stored, by id
+    rows: dict[str, SampleRows] = field(default_factory=dict)  # finished or stored, by sample id
     counted: int = 0  # draws fed to the test, in order
 
 
@@ -56,7 +57,7 @@ def hypotheses(box: SpecBox) -> Hypotheses:
 def run_test(
     box: SpecBox,
     session: ExecutionSession,
-    stored: dict[str, Row],
+    stored: dict[str, SampleRows],
     on_rows: Any = lambda rows: None,
 ) -> TestOutcome:
     """The spec's verdict from its draws; `on_rows` receives every newly rendered batch of rows."""
@@ -94,11 +95,13 @@ def run_test(
         decided = _count(box, asked, state, canonical, outcome, sequential)
         if decided or state.counted == limit or session.in_flight == 0:
             break
-        rows = [row for row in session.next_finished() if row["id"] not in state.rows]  # a batch rerun delivers twice
-        outcome.renders += len(rows)
-        on_rows(rows)
-        for row in rows:
-            state.rows[row["id"]] = row
+        by_sample: dict[str, SampleRows] = {}
+        for row in session.next_finished():
+            if row["id"] not in state.rows:  # a batch rerun delivers twice
+                by_sample.setdefault(row["id"], []).append(row)
+        outcome.renders += len(by_sample)
+        on_rows([row for rows in by_sample.values() for row in rows])
+        state.rows.update(by_sample)
     session.close()
     if sequential is not None:
         outcome.verdict = sequential.verdict or Verdict.INCONCLUSIVE
@@ -134,11 +137,20 @@ def _count(
     return False
 
 
-def _failed(box: SpecBox, rows: list[Row], reference: Row | None) -> bool | None:
+def _failed(box: SpecBox, renders: list[SampleRows], canonical: SampleRows | None) -> bool | None:
     """Whether the requirement failed on this draw; None when it cannot be judged (an error row)."""
+    spec = box.spec
+    if isinstance(spec, AgreementSpec):
+        (render,) = renders
+        first, second = (box.judged(render, model) for model in spec.models)
+        if first["error"] is not None or second["error"] is not None:
+            return None
+        column = "pred_top1" if "pred_top1" in first else "correct"
+        return first[column] != second[column]
+    rows = [box.judged(render) for render in renders]
+    reference = box.judged(canonical) if canonical is not None else None
     if any(row["error"] is not None for row in rows) or (reference is not None and reference["error"] is not None):
         return None
-    spec = box.spec
     if isinstance(spec, InvarianceSpec):
         (row,) = rows
         if spec.tolerance is None:

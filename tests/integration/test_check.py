@@ -153,3 +153,21 @@ def test_falsify_turns_a_pass_into_a_fail_with_the_render_found(tmp_path: Path) 
     found = searched.loc[record["counterexample"]]
     assert not found["correct_top1"] and 2.0 <= found["camera.distance"] <= 4.5  # a real failure inside the box
     assert record["counterexample"] in result.stdout and "counterexample found by search" in result.stderr
+
+
+def test_agreement_of_two_models_and_an_accuracy_spec_of_the_second(tmp_path: Path) -> None:
+    config = tmp_path / "agree.yaml"
+    config.write_text(
+        textwrap.dedent(EXPERIMENT).split("specs:")[0]
+        + "models: [{module: efficientnet_lite0}, {module: efficientnet_lite1}]\n"
+        + "specs:\n"
+        + "  - {name: agree, kind: agreement, where: {objects: [soccer_ball]}, models: [efficientnet_lite0, efficientnet_lite1], at_least: 0.8, budget: 40}\n"
+        + "  - {name: lite1_ball, kind: accuracy, where: {objects: [soccer_ball]}, model: efficientnet_lite1, at_least: 0.8, budget: 40}\n"
+    )
+    result = check(config, "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    verdicts = {record["spec"]: record for record in json.loads((tmp_path / "out" / "verdicts.json").read_text())}
+    assert verdicts["agree"]["verdict"] == verdicts["lite1_ball"]["verdict"] == "PASS"
+    rows = pd.read_parquet(tmp_path / "out" / "specs" / "agree" / "results")
+    assert sorted(rows["model"].unique()) == ["efficientnet_lite0", "efficientnet_lite1"]  # one row per model and render
+    assert rows.groupby("id").size().eq(2).all()
