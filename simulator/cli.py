@@ -17,7 +17,7 @@ from rich.table import Table
 from simulator import registry
 from simulator.analysis.errors import ResultsNotFoundError, UnsupportedResultsError
 from simulator.assets import AssetError, builtin_environments, builtin_objects
-from simulator.config import ConfigError
+from simulator.config import ConfigError, check_scheduler_address
 from simulator.execution.base import Executor
 from simulator.execution.cluster import ClusterError
 from simulator.experiment import Experiment, load_experiment
@@ -54,6 +54,14 @@ def user_errors_without_traceback(command: Callable[..., Any]) -> Callable[..., 
             sys.exit(2)
 
     return wrapper
+
+
+def scheduler_address(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    """--scheduler gets the check `cluster.address` gets in the file."""
+    try:
+        return value if value is None else check_scheduler_address(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), context, parameter) from None
 
 
 def binning_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -103,6 +111,7 @@ def validate(config: Path) -> None:
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
+    callback=scheduler_address,
     help="run on an existing Dask cluster (e.g. tcp://head:8786) instead of a local one; default: cluster.address",
 )
 @click.option("--max-failures", type=click.IntRange(min=0), help="stop the run once more than N samples have failed")
@@ -144,11 +153,12 @@ def run(
         sys.exit(130)
     except TooManyFailuresError as error:
         progress.stop()
-        console.print(f"[bold red]error:[/] {error}\nFinished samples are saved in {output} (details in run.log).")
-        sys.exit(1)
+        _fail(f"{error}; finished samples are saved, details in {output / 'run.log'}")
     finally:
         progress.stop()
         executor.close()
+    if outcome.rendered and outcome.failed == outcome.rendered:
+        _fail(f"all {outcome.failed} samples failed (last error: {outcome.last_error}); details in {output / 'run.log'}")
     results = read_results(outcome.results_dir)
     _print_accuracy(results, getattr(experiment.make_evaluator(), "topk", None))
     _print_worst_cases(results, experiment)
@@ -157,6 +167,12 @@ def run(
         f"skipped {outcome.skipped} already done.\n"
         f"Results: [bold]{outcome.results_dir}[/] (Parquet; pandas.read_parquet reads the folder)"
     )
+
+
+def _fail(message: str) -> None:
+    """One line on the terminal (tracebacks are in the log file), exit status 1."""
+    console.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False)
+    sys.exit(1)
 
 
 def _executor(experiment: Experiment, workers: int | None, scheduler: str | None) -> Executor:
@@ -168,10 +184,14 @@ def _executor(experiment: Experiment, workers: int | None, scheduler: str | None
     cluster = experiment.config.cluster
     scheduler = scheduler or cluster.address
     workers = workers if workers is not None else cluster.workers
-    if scheduler is None and workers == 0:
-        return LocalExecutor({spec.name: load_model(spec.config) for spec in experiment.models})
+    in_process = scheduler is None and workers == 0
+    models = {}
     for spec in experiment.models:
-        load_model(spec.config.model_copy(update={"device": "cpu"}))  # workers pick their own device
+        config = spec.config if in_process else spec.config.model_copy(update={"device": "cpu"})  # workers pick their own device
+        models[spec.name] = load_model(config)
+        check_model_fits(experiment, models[spec.name], spec)  # one blank render through it, as in validate
+    if in_process:
+        return LocalExecutor(models)
     if scheduler is not None:
         executor = DaskExecutor.connect(scheduler, cluster.resources)
     else:
@@ -340,7 +360,7 @@ def optimize_patch(config: Path, output: Path) -> None:
 )
 @click.option("--spec", "names", multiple=True, help="run only this spec (repeatable); default: all")
 @click.option("--workers", type=click.IntRange(min=0), help="as for run: local Dask workers; 0 renders in this process")
-@click.option("--scheduler", metavar="ADDRESS", help="as for run: an existing Dask cluster")
+@click.option("--scheduler", metavar="ADDRESS", callback=scheduler_address, help="as for run: an existing Dask cluster")
 @user_errors_without_traceback
 def check(
     config: Path,

@@ -187,6 +187,15 @@ class OutputConfig(StrictModel):
 SCHEDULER_ADDRESS = re.compile(r"((tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):[0-9]{1,5}")
 
 
+def check_scheduler_address(value: str) -> str:
+    """`value` if it reads as a Dask scheduler address (host:port, optionally with a protocol), else ValueError."""
+    if not SCHEDULER_ADDRESS.fullmatch(value):
+        raise ValueError(
+            f"{short_repr(value)} is not a scheduler address; allowed: [tcp|tls|ucx|ws|wss]://host:port, e.g. tcp://head:8786"
+        )
+    return value
+
+
 class ClusterConfig(StrictModel):
     """Where batches run (`robustsim run --scheduler/--workers` override these)."""
 
@@ -197,11 +206,7 @@ class ClusterConfig(StrictModel):
     @field_validator("address")
     @classmethod
     def _an_address(cls, value: str | None) -> str | None:
-        if value is not None and not SCHEDULER_ADDRESS.fullmatch(value):
-            raise ValueError(
-                f"{short_repr(value)} is not a scheduler address; allowed: [tcp|tls|ucx|ws|wss]://host:port, e.g. tcp://head:8786"
-            )
-        return value
+        return value if value is None else check_scheduler_address(value)
 
     @field_validator("resources")
     @classmethod

@@ -58,6 +58,7 @@ class RunOutcome:
     rendered: int = 0
     failed: int = 0
     retried: int = 0  # failed rows removed to render again (`retry_failed`)
+    last_error: str | None = None  # of the last failed row rendered
 
 
 def stored_rows(experiment: Experiment, results_dir: Path) -> dict[str, SampleRows]:
@@ -111,6 +112,7 @@ def run_experiment(
                 outcome.rendered += len(rows)
                 errors = [row["error"] for row in rows if row["error"] is not None]
                 outcome.failed += len(errors)
+                outcome.last_error = errors[-1] if errors else outcome.last_error
                 if progress is not None:
                     progress.advance(rows)
                 if max_failures is not None and outcome.failed > max_failures:

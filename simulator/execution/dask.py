@@ -9,6 +9,7 @@ killing workers becomes error rows; a batch the cluster cannot run at all stops 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from simulator.experiment import Experiment
 from simulator.sample import Sample
 
 WORKERS_REFRESH_S = 5.0  # how often the driver looks for workers that joined or left
+FORWARDED_LOGGER = "simulator"  # workers' warnings (failed samples, with tracebacks) go to the driver's log file
 
 
 class _DaskSession(ExecutionSession):
@@ -136,6 +138,8 @@ class DaskExecutor(Executor):
         self.retries = retries
         self._workers: dict[str, int] = {}  # address -> threads, of workers offering `resources`
         self._counted_at = -WORKERS_REFRESH_S
+        # A record handled on a worker is sent here, never printed on the worker's terminal
+        client.forward_logging(FORWARDED_LOGGER, level=logging.WARNING)
 
     @classmethod
     def local(
@@ -181,6 +185,8 @@ class DaskExecutor(Executor):
         self._counted_at = -WORKERS_REFRESH_S
 
     def close(self) -> None:
+        if self.cluster is None and self.client.status == "running":
+            self.client.unforward_logging(FORWARDED_LOGGER)  # leave a shared cluster as it was
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
