@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from simulator.execution.base import Executor
 from simulator.experiment import Experiment
+from simulator.object_digest import object_digests
 from simulator.results.reader import existing_ids, read_results
 from simulator.results.store import ResultsStore
 from simulator.results.writer import ResultsWriter, drop_failed_rows
@@ -94,7 +95,7 @@ def run_experiment(
     `pairs` limits the run to some (object, environment) pairs (a spec's box).
     """
     store = ResultsStore(output_dir)
-    store.prepare(experiment.config.model_dump(mode="json"))
+    store.prepare(experiment.config.model_dump(mode="json"), object_digests(experiment.objects.values()))
     retried = drop_failed_rows(store.results_dir) if retry_failed else 0
     stored = stored_rows(experiment, store.results_dir)
     size = budget(experiment)

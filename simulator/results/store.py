@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = ["OUTCOME_SECTIONS", "OutputFolderError", "OutputMismatchError", "Resu
 
 # Sections that change what a sample's row would contain without changing its id.
 OUTCOME_SECTIONS = ("name", "render", "model", "evaluator")
+OBJECT_FILES = "object_files"  # experiment.json's key of each object's content hash (simulator.object_digest)
 
 
 def writable_folder(directory: Path) -> Path:
@@ -46,22 +48,30 @@ class ResultsStore:
         self.images_dir = self.directory / "images"
         self.config_path = self.directory / "experiment.json"
 
-    def prepare(self, config: dict[str, Any]) -> None:
-        """Create the folder, or check that results already in it came from the same set-up; every folder
-        it writes to must be writable (OutputFolderError), all before anything renders."""
+    def prepare(self, config: dict[str, Any], objects: Mapping[str, str] | None = None) -> None:
+        """Create the folder, or check that results already in it came from the same set-up and the same
+        object files (`objects`: each object's content hash by name); every folder it writes to must be
+        writable (OutputFolderError), all before anything renders."""
         writable_folder(self.directory)
-        previous = self._previous_config()
-        if previous is not None:
-            changed = [key for key in OUTCOME_SECTIONS if previous.get(key) != config.get(key)]
-            if changed:
-                raise OutputMismatchError(
-                    f"{self.directory} holds results made with a different {', '.join(changed)}; "
-                    "choose another output folder (-o) or delete this one"
-                )
+        previous = self._previous_config() or {}
+        changed = [key for key in OUTCOME_SECTIONS if previous and previous.get(key) != config.get(key)]
+        if changed:
+            raise OutputMismatchError(
+                f"{self.directory} holds results made with a different {', '.join(changed)}; "
+                "choose another output folder (-o) or delete this one"
+            )
+        hashes = previous.get(OBJECT_FILES) if isinstance(previous.get(OBJECT_FILES), dict) else {}
+        edited = [name for name, digest in (objects or {}).items() if hashes.get(name, digest) != digest]
+        if edited:
+            raise OutputMismatchError(
+                f"{self.directory} holds results of object {', '.join(map(repr, edited))} made before its files "
+                "changed (object.yaml, mesh, textures or .mtl); choose another output folder (-o) or delete this one"
+            )
         writable_folder(self.results_dir)
         if self.images_dir.exists():
             writable_folder(self.images_dir)
-        atomic_write_bytes(self.config_path, json.dumps(config, indent=2, default=str).encode())
+        recorded = {**config, OBJECT_FILES: {**hashes, **(objects or {})}}  # objects of earlier runs stay checked
+        atomic_write_bytes(self.config_path, json.dumps(recorded, indent=2, default=str).encode())
 
     def _previous_config(self) -> dict[str, Any] | None:
         """The experiment.json of earlier results (None when there is none)."""

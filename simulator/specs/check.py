@@ -18,6 +18,7 @@ from simulator import registry
 from simulator.config import PolicyConfig
 from simulator.execution.base import Executor
 from simulator.experiment import Experiment
+from simulator.object_digest import object_digests
 from simulator.objectives import Objective
 from simulator.results.reader import read_results
 from simulator.results.store import ResultsStore
@@ -65,7 +66,7 @@ def check_spec(
 ) -> SpecResult:
     """Run one spec's test (reusing its stored renders) and, after a PASS, its falsifying search."""
     store = ResultsStore(spec_folder(output, box))
-    store.prepare(experiment.config.model_dump(mode="json"))
+    store.prepare(experiment.config.model_dump(mode="json"), object_digests(experiment.objects.values()))
     stored: dict[str, list[dict[str, Any]]] = {}
     for row in read_results(store.results_dir).to_dict("records"):
         stored.setdefault(row["id"], []).append(row)
