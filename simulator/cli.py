@@ -302,6 +302,28 @@ def gallery(output: Path, resolution: int, steps: int, samples: int) -> None:
     console.print(f"Gallery: [bold]{written}[/]")
 
 
+@main.command()
+@click.argument("obj", metavar="OBJECT")
+@click.option("--environment", default="studio", show_default=True, help="bundled HDRI, .exr/.hdr file or '#rrggbb'")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (default: preview-OBJECT.png)"
+)
+@click.option("--resolution", type=click.IntRange(min=8, max=1024), default=160, show_default=True, help="size of each view (px)")
+@click.option("--samples", type=click.IntRange(min=1), default=16, show_default=True, help="Cycles samples per pixel")
+@user_errors_without_traceback
+def preview(obj: str, environment: str, output: Path | None, resolution: int, samples: int) -> None:
+    """Render OBJECT (a built-in name or an object folder) from the front, back, left, right, top and
+    three-quarters onto one labelled PNG, to check its scale, up axis and front before a run; warn about
+    a mesh without UVs or with degenerate geometry."""
+    from simulator.preview import render_preview, write_preview
+
+    rendered = render_preview(obj, environment, resolution, samples)
+    for warning in rendered.warnings:
+        console.print(f"[yellow]warning:[/] {escape(rendered.object_name)}: {escape(warning)}", highlight=False)
+    written = write_preview(rendered, output or Path(f"preview-{rendered.object_name}.png"))
+    console.print(f"Preview: [bold]{escape(str(written))}[/]")
+
+
 @main.command(name="optimize-texture")
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="output folder")
@@ -407,7 +429,7 @@ def check(
         sys.exit(130)
     finally:
         executor.close()
-    write_verdicts(output, results)
+    write_verdicts(output, results, [box.spec.name for box in load_specs(experiment)])
     if junit is not None:
         write_junit(junit, experiment.name, results, inconclusive == "fail")
     _print_verdicts(results)
