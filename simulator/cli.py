@@ -429,7 +429,7 @@ def check(
         sys.exit(130)
     finally:
         executor.close()
-    write_verdicts(output, results, [box.spec.name for box in load_specs(experiment)])
+    write_verdicts(output, results)
     if junit is not None:
         write_junit(junit, experiment.name, results, inconclusive == "fail")
     _print_verdicts(results)
