@@ -404,7 +404,8 @@ def check(
 
     experiment = load_experiment(config)
     boxes = load_specs(experiment)
-    unknown = [name for name in names if name not in {box.spec.name for box in boxes}]
+    every_spec = [box.spec.name for box in boxes]
+    unknown = [name for name in names if name not in every_spec]
     if unknown or not boxes:
         known = ", ".join(box.spec.name for box in boxes) or "none"
         raise ConfigError(str(config), [("specs", f"no spec named {', '.join(map(repr, unknown))} (specs: {known})" if unknown else "the file has no specs")])
@@ -429,7 +430,7 @@ def check(
         sys.exit(130)
     finally:
         executor.close()
-    write_verdicts(output, results)
+    write_verdicts(output, results, every_spec)
     if junit is not None:
         write_junit(junit, experiment.name, results, inconclusive == "fail")
     _print_verdicts(results)

@@ -17,9 +17,12 @@ VERDICTS_JSON = "verdicts.json"
 VERDICTS_PARQUET = "verdicts.parquet"
 
 
-def write_verdicts(output: Path, results: Sequence[SpecResult]) -> None:
-    """One record per spec, as JSON and as Parquet (each written whole)."""
-    records = [dataclasses.asdict(result) for result in results]
+def write_verdicts(output: Path, results: Sequence[SpecResult], specs: Sequence[str]) -> None:
+    """One record per spec, as JSON and as Parquet (each written whole): this run's, and the earlier
+    verdicts of the `specs` it did not run (a check of some specs keeps the others' verdicts)."""
+    fresh = {result.spec: dataclasses.asdict(result) for result in results}
+    earlier = {record.get("spec"): record for record in read_verdicts(output)}
+    records = [fresh.get(name) or earlier[name] for name in specs if name in fresh or name in earlier]
     output.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(output / VERDICTS_JSON, json.dumps(records, indent=2).encode())
     fields = [(f.name, _ARROW[f.type]) for f in dataclasses.fields(SpecResult)]

@@ -84,6 +84,7 @@ def test_a_rerun_reuses_the_renders_and_inconclusive_can_pass(checked: tuple[Pat
     assert strict.returncode == 1
     verdicts = {record["spec"]: record for record in json.loads((folder / "out" / "verdicts.json").read_text())}
     assert verdicts["too_few"]["renders"] == 0 and verdicts["too_few"]["reused"] == 6  # nothing rendered again
+    assert verdicts["strawberry_recognised"]["verdict"] == "FAIL"  # the specs not rerun keep their verdicts
 
 
 def test_the_report_of_the_folder_shows_the_spec_sheet(checked: tuple[Path, Path, subprocess.CompletedProcess]) -> None:
