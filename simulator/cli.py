@@ -179,6 +179,7 @@ def _executor(experiment: Experiment, workers: int | None, scheduler: str | None
     """In-process, a local Dask cluster or an existing one; the model is checked here before any rendering."""
     from simulator.execution.cluster import default_workers
     from simulator.execution.dask import DaskExecutor
+    from simulator.execution.worker import available_cores
     from simulator.execution.local import LocalExecutor
 
     cluster = experiment.config.cluster
@@ -195,7 +196,13 @@ def _executor(experiment: Experiment, workers: int | None, scheduler: str | None
     if scheduler is not None:
         executor = DaskExecutor.connect(scheduler, cluster.resources)
     else:
-        executor = DaskExecutor.local(workers or default_workers(), cluster.resources)
+        count = workers or default_workers()
+        executor = DaskExecutor.local(count, cluster.resources)
+        threads = experiment.config.render.threads or max(1, available_cores() // count)
+        console.print(
+            f"Local Dask cluster: {count} worker process(es) on {available_cores()} cores, {threads} CPU thread(s) "
+            "each for Cycles, torch, OpenCV and OpenMP/BLAS (docs/cluster.md)"
+        )
     link = executor.dashboard_link
     console.print(f"Dask dashboard: {link}" if link else "Dask dashboard: none (the scheduler serves none)")
     return executor

@@ -9,8 +9,10 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+import dask
 from distributed import Client, LocalCluster, Worker
 
+from simulator.execution.threads import environment_for
 from simulator.execution.worker import available_cores, host_cores
 
 CONNECT_TIMEOUT_S = 30.0
@@ -34,19 +36,33 @@ def default_workers() -> int:
     return max(1, available_cores() // CORES_PER_DEFAULT_WORKER)
 
 
-def start_local_cluster(workers: int, local_directory: Path | None = None) -> LocalCluster:
-    """`workers` processes with one thread each, scheduler and dashboard on 127.0.0.1 (random ports)."""
-    return LocalCluster(
-        preload=[__name__],  # dask_setup below
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        scheduler_port=0,
-        dashboard_address="127.0.0.1:0" if dashboard_available() else None,
-        local_directory=str(local_directory) if local_directory else None,
-        silence_logs=logging.ERROR,
-    )
+def worker_config(threads: int) -> dict[str, object]:
+    """Dask settings for rendering worker processes: each starts with its libraries' thread pools sized
+    to its share of the cores, and without Dask's statistical profiler (it samples every thread's
+    stack every 10 ms, holding the GIL); benchmarks/scaling.py measures both against Dask's defaults."""
+    return {
+        "distributed.worker.profile.enabled": False,
+        "distributed.nanny.pre-spawn-environ": environment_for(threads),
+    }
+
+
+def start_local_cluster(
+    workers: int, local_directory: Path | None = None, config: Mapping[str, object] | None = None
+) -> LocalCluster:
+    """`workers` processes with one Dask thread each and an equal share of the cores for rendering and
+    inference; scheduler and dashboard on 127.0.0.1 (random ports). `config`: Dask settings over ours."""
+    with dask.config.set({**worker_config(max(1, available_cores() // workers)), **(config or {})}):
+        return LocalCluster(
+            preload=[__name__],  # dask_setup below
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address="127.0.0.1:0" if dashboard_available() else None,
+            local_directory=str(local_directory) if local_directory else None,
+            silence_logs=logging.ERROR,
+        )
 
 
 def dask_setup(worker: Worker) -> None:

@@ -143,10 +143,14 @@ class DaskExecutor(Executor):
 
     @classmethod
     def local(
-        cls, workers: int, resources: Mapping[str, float] | None = None, local_directory: Path | None = None
+        cls,
+        workers: int,
+        resources: Mapping[str, float] | None = None,
+        local_directory: Path | None = None,
+        config: Mapping[str, object] | None = None,
     ) -> DaskExecutor:
-        """An embedded LocalCluster of `workers` single-threaded processes."""
-        cluster = start_local_cluster(workers, local_directory)
+        """An embedded LocalCluster of `workers` processes (see `start_local_cluster`)."""
+        cluster = start_local_cluster(workers, local_directory, config)
         return cls(Client(cluster), resources, cluster)
 
     @classmethod

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.execution.processor import SampleProcessor
+from simulator.execution.threads import apply_thread_budget, thread_report
 from simulator.experiment import Experiment
 from simulator.sample import Sample
 
@@ -82,9 +83,7 @@ def _processor(job: BatchJob) -> SampleProcessor:
         _current = None
     _forget_inherited_bpy_paths()
     threads = worker_threads(job)
-    import torch
-
-    torch.set_num_threads(threads)
+    apply_thread_budget(threads)
     _current = (job.fingerprint, SampleProcessor(_with_render_threads(job.experiment, threads), job.image_dir))
     return _current[1]
 
@@ -120,3 +119,14 @@ def _with_render_threads(experiment: Experiment, threads: int) -> Experiment:
     config = experiment.config
     render = config.render.model_copy(update={"threads": threads})
     return dataclasses.replace(experiment, config=config.model_copy(update={"render": render}))
+
+
+def worker_thread_report() -> dict[str, int]:
+    """Threads each library of this worker uses (`thread_report`), and Cycles' once a batch has rendered.
+    Submit it as a task: OpenMP's count is per thread, and tasks run in the thread that renders."""
+    report = thread_report()
+    if _current is not None and "bpy" in sys.modules:
+        import bpy
+
+        report["cycles"] = int(bpy.context.scene.render.threads)
+    return report
