@@ -238,13 +238,13 @@ class ExperimentConfig(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _one_model_section(cls, data: Any) -> Any:
-        """`model:` (one model) or `models:` (several, rendered once, judged by each), not both."""
-        if isinstance(data, dict) and data.get("models") is not None:
-            if data.get("model") is not None:
+        """`model:` (one model) or `models:` (several, rendered once, judged by each), not both (a dumped
+        config, whose `model` is its first `models` entry, reads back)."""
+        if isinstance(data, dict) and isinstance(data.get("models"), list) and data["models"]:
+            models = [_default_model(m) for m in data["models"]]
+            if data.get("model") is not None and _default_model(data["model"]) != models[0]:
                 raise ValueError("give `model:` (one model) or `models:` (a list), not both")
-            models = data["models"]
-            if isinstance(models, list) and models:
-                data = {**data, "models": [_default_model(m) for m in models], "model": _default_model(models[0])}
+            data = {**data, "models": models, "model": models[0]}
         return data
 
     @field_validator("model", mode="before")

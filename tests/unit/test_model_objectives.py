@@ -82,3 +82,12 @@ def test_model_and_models_are_exclusive_and_names_unique(tmp_path: Path) -> None
     path.write_text(textwrap.dedent(EXPERIMENT).replace("OBJECTIVE", "margin").replace("name: lite1", "name: efficientnet_lite0"))
     with pytest.raises(ConfigError, match="name 'efficientnet_lite0' is used twice"):
         load_experiment(path)
+
+
+def test_a_dumped_config_with_several_models_reads_back(tmp_path: Path) -> None:
+    from simulator.config import ExperimentConfig
+
+    config = load(tmp_path, "margin").config
+    again = ExperimentConfig.model_validate(config.model_dump())
+    assert [m.display_name for m in again.model_specs()] == ["efficientnet_lite0", "lite1"]
+    assert again.model == again.models[0]
