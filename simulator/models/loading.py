@@ -57,14 +57,24 @@ class LoadedModel:
     """A model in eval mode on one device, turning rendered images into class probabilities."""
 
     def __init__(
-        self, module: nn.Module, preprocessing: Preprocessing, device: torch.device, batch_size: int = 32
+        self,
+        module: nn.Module,
+        preprocessing: Preprocessing,
+        device: torch.device,
+        batch_size: int = 32,
+        channels_last: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1 (got {batch_size})")
-        self.module = module.to(device).eval()
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.module = module.to(device, memory_format=self.memory_format).eval()
         self.preprocessing = preprocessing
         self.device = device
         self.batch_size = batch_size
+
+    def _batch(self, images: Sequence[np.ndarray]) -> torch.Tensor:
+        """Preprocessed images on the model's device, in its memory format."""
+        return preprocess(images, self.preprocessing).to(self.device).contiguous(memory_format=self.memory_format)
 
     def predict(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Softmax probabilities, float32 N x classes, for HxWx3 sRGB float images in [0, 1]."""
@@ -73,8 +83,8 @@ class LoadedModel:
         parts = []
         with torch.inference_mode():
             for start in range(0, len(images), self.batch_size):
-                batch = preprocess(images[start : start + self.batch_size], self.preprocessing)
-                logits = self.module(batch.to(self.device))
+                batch = self._batch(images[start : start + self.batch_size])
+                logits = self.module(batch)
                 if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or len(logits) != len(batch):
                     shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
                     raise ModelError(f"the model returned {shape} for {len(batch)} images; expected logits N x classes")
@@ -90,8 +100,8 @@ class LoadedModel:
         outputs: list[Any] = []
         with torch.inference_mode():
             for start in range(0, len(images), self.batch_size):
-                batch = preprocess(images[start : start + self.batch_size], self.preprocessing)
-                returned = self.module(batch.to(self.device))
+                batch = self._batch(images[start : start + self.batch_size])
+                returned = self.module(batch)
                 if isinstance(returned, torch.Tensor) and returned.ndim >= 1:
                     returned = list(returned)
                 if not isinstance(returned, list | tuple) or len(returned) != len(batch):
@@ -124,7 +134,7 @@ def load_model(spec: ModelConfig | Mapping[str, Any] | None = None) -> LoadedMod
     if config.weights is not None:
         _load_weights(module, config.weights)
     preprocessing = _merge_preprocessing(entry.preprocessing, config.preprocessing or {})
-    return LoadedModel(module, preprocessing, device, config.batch_size)
+    return LoadedModel(module, preprocessing, device, config.batch_size, entry.channels_last)
 
 
 def _validate(spec: ModelConfig | Mapping[str, Any] | None) -> ModelConfig:

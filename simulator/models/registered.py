@@ -23,3 +23,4 @@ from simulator.models.preprocessing import Preprocessing
 class RegisteredModel:
     build: Callable[..., nn.Module]  # called with the experiment's `model.kwargs`
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
+    channels_last: bool = False  # run in channels-last memory format (faster convolutions on CPU; the model must not view its input)
