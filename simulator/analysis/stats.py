@@ -37,11 +37,14 @@ def wilson_interval(
 
 
 CORRECT_COLUMNS = ("correct_top1", "correct_topk")
+GENERIC_CORRECT = "correct"  # every evaluator's verdict (detection, plugins): used when there is no correct_top1
 
 
 def correct_columns(columns: Sequence[str]) -> tuple[str, ...]:
-    """Which of `CORRECT_COLUMNS` are among `columns` (an evaluator may write only correct_top1)."""
-    return tuple(column for column in CORRECT_COLUMNS if column in columns)
+    """Which of `CORRECT_COLUMNS` are among `columns` (an evaluator may write only correct_top1); else the
+    generic `correct` when the results have it (its accuracy column is named `correct`)."""
+    found = tuple(column for column in CORRECT_COLUMNS if column in columns)
+    return found or ((GENERIC_CORRECT,) if GENERIC_CORRECT in columns else ())
 
 
 def accuracy_table(

@@ -79,3 +79,11 @@ def test_the_dashboard_keeps_the_first_model_rows() -> None:
     kept = first_model_rows(table)
     assert set(kept.column("model").to_pylist()) == {"A"} and kept.num_rows == 21
     assert first_model_rows(table.drop_columns(["model"])).num_rows == table.num_rows
+
+
+def test_accuracy_tables_use_the_generic_verdict_without_classification_columns() -> None:
+    from simulator.analysis.stats import accuracy_table
+
+    table = accuracy_table(frame(), by=["model"]).set_index("model")
+    assert table.loc["B", "correct"] == pytest.approx(0.8) and table.loc["A", "failed"] == 1
+    assert {"correct_low", "correct_high"} <= set(table.columns)
