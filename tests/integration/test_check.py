@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scenes import BALL_NEAR_AND_FAR
 
 pytestmark = pytest.mark.integration
 
@@ -125,17 +126,11 @@ def test_falsify_turns_a_pass_into_a_fail_with_the_render_found(tmp_path: Path) 
     """Near the camera the ball is recognised (the test passes); the search finds the far views where it is not."""
     config = tmp_path / "falsify.yaml"
     config.write_text(
-        textwrap.dedent(
+        "name: falsifytest\n"
+        + BALL_NEAR_AND_FAR
+        + textwrap.dedent(
             """
-            name: falsifytest
-            objects: [soccer_ball]
-            environments: ['#d0d0d0']
-            controls:
-              - type: camera
-                distance: {min: 2.0, max: 12.0}
-                elevation: {min: 0, max: 60}
             policy: {type: random, samples: 4}
-            render: {resolution: 64, samples: 4, denoise: true}
             specs:
               - name: near_ball
                 kind: accuracy

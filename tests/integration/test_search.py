@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from scenes import BALL_NEAR_AND_FAR
 
 from simulator.execution.dask import DaskExecutor
 from simulator.execution.local import LocalExecutor
@@ -135,19 +136,9 @@ def test_boundary_bisects_between_a_pass_and_a_failure_and_the_report_shows_it(
     its nearest pass and bisects the camera distance alone between them."""
     config = tmp_path / "boundary.yaml"
     config.write_text(
-        textwrap.dedent(
-            """
-            name: boundarytest
-            objects: [soccer_ball]
-            environments: ['#d0d0d0']
-            controls:
-              - type: camera
-                distance: {min: 2.0, max: 12.0}
-                elevation: {min: 0, max: 60}
-            policy: {type: boundary, samples: 48, search: tpe, search_samples: 24, pairs: 2, steps: 5, seed: 0}
-            render: {resolution: 64, samples: 4, denoise: true}
-            """
-        )
+        "name: boundarytest\n"
+        + BALL_NEAR_AND_FAR
+        + "policy: {type: boundary, samples: 48, search: tpe, search_samples: 24, pairs: 2, steps: 5, seed: 0}\n"
     )
     output = tmp_path / "out"
     run_experiment(load_experiment(config), output, local)
