@@ -9,6 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.markup import escape
 from rich.text import Text
 
+from simulator.sample import sample_errors
+
 
 class RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
@@ -53,5 +55,6 @@ class RichProgress:
     def advance(self, rows: list[dict[str, Any]]) -> None:
         if self._progress is None:
             return
-        self._failed += sum(row["error"] is not None for row in rows)
-        self._progress.update(self._task, advance=len(rows), failed=self._failed)
+        samples, errors = sample_errors(rows)  # a sample has one row per model
+        self._failed += len(errors)
+        self._progress.update(self._task, advance=samples, failed=self._failed)

@@ -13,6 +13,7 @@ from simulator.object_digest import object_digests
 from simulator.results.reader import existing_ids, read_results
 from simulator.results.store import ResultsStore
 from simulator.results.writer import ResultsWriter, drop_failed_rows
+from simulator.sample import sample_errors
 from simulator.search import SampleRows, Search
 
 DEFAULT_BATCH_SIZE = 16  # samples per task: one scene set-up and one model batch
@@ -110,8 +111,8 @@ def run_experiment(
         with ResultsWriter(store.results_dir, experiment.results_schema()) as writer:
             for rows in search.run(session):
                 writer.write(rows)
-                outcome.rendered += len(rows)
-                errors = [row["error"] for row in rows if row["error"] is not None]
+                samples, errors = sample_errors(rows)
+                outcome.rendered += samples
                 outcome.failed += len(errors)
                 outcome.last_error = errors[-1] if errors else outcome.last_error
                 if progress is not None:

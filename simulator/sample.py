@@ -33,3 +33,13 @@ class Sample:
     def id(self) -> str:
         """hash(experiment, object, environment, params, seed): equal for equal samples, across runs."""
         return _digest([self.experiment, self.object, self.environment, self.params, self.seed])[:20]
+
+
+def sample_errors(rows: list[dict[str, Any]]) -> tuple[int, list[str]]:
+    """How many samples result `rows` hold (a sample has one row per model), and the first error of each
+    failed sample."""
+    errors: dict[str, str] = {}
+    for row in rows:
+        if row["error"] is not None:
+            errors.setdefault(row["id"], row["error"])
+    return len({row["id"] for row in rows}), list(errors.values())

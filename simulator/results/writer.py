@@ -108,7 +108,7 @@ def _part_name() -> str:
 def drop_failed_rows(directory: Path) -> int:
     """Remove the samples with a row whose `error` is set from every part, all their rows (one per
     model; they are written in one part), each part rewritten atomically (a part left empty is
-    deleted), so that a resumed run renders those samples again. Returns how many rows went."""
+    deleted), so that a resumed run renders those samples again. Returns how many samples went."""
     dropped = 0
     for part in readable_parts(sorted(Path(directory).glob("part-*.parquet"))):
         errors = pq.read_table(part, columns=["error"]).column("error")
@@ -118,7 +118,7 @@ def drop_failed_rows(directory: Path) -> int:
         table = pq.read_table(part)
         failed_ids = table.filter(pc.is_valid(table.column("error"))).column("id").unique()
         kept = table.filter(pc.invert(pc.is_in(table.column("id"), value_set=failed_ids)))
-        dropped += table.num_rows - kept.num_rows
+        dropped += len(failed_ids)
         if kept.num_rows == 0:
             part.unlink()
             continue

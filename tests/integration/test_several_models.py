@@ -98,7 +98,7 @@ def test_resume_finds_every_sample_done(two_models: pd.DataFrame, tmp_path: Path
     output = tmp_path / "out"
     outcome = run_experiment(experiment, output, LocalExecutor())
     again = run_experiment(experiment, output, LocalExecutor())
-    assert outcome.rendered == 6 and again.rendered == 0 and again.skipped == 3
+    assert outcome.rendered == 3 and again.rendered == 0 and again.skipped == 3  # samples, not rows
 
 
 def test_retry_failed_drops_every_row_of_a_failed_sample(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_retry_failed_drops_every_row_of_a_failed_sample(tmp_path: Path) -> None
         {"id": "b", "model": "m2", "error": None},
     ]
     pq.write_table(pa.Table.from_pylist(rows), results / "part-1.parquet")
-    assert drop_failed_rows(results) == 2
+    assert drop_failed_rows(results) == 1  # one sample (its two rows)
     assert sorted(read_results(results)["id"]) == ["b", "b"]
 
 
