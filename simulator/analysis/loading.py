@@ -50,6 +50,8 @@ def declared_objective(experiment_json: Path) -> str:
         objective = json.loads(Path(experiment_json).read_text())["policy"]["objective"]
     except (OSError, ValueError, KeyError, TypeError):
         return "margin"
+    if isinstance(objective, dict) and isinstance(objective.get("disagreement"), list) and len(objective["disagreement"]) == 2:
+        return "disagreement ({} right, {} wrong)".format(*map(str, objective["disagreement"]))
     if isinstance(objective, dict):
         return str(objective.get("column", "margin"))
     return objective if isinstance(objective, str) else "margin"

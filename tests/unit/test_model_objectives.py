@@ -91,3 +91,15 @@ def test_a_dumped_config_with_several_models_reads_back(tmp_path: Path) -> None:
     again = ExperimentConfig.model_validate(config.model_dump())
     assert [m.display_name for m in again.model_specs()] == ["efficientnet_lite0", "lite1"]
     assert again.model == again.models[0]
+
+
+def test_the_report_names_a_disagreement_objective(tmp_path: Path) -> None:
+    import json
+
+    from simulator.analysis.loading import declared_objective
+
+    path = tmp_path / "experiment.json"
+    path.write_text(json.dumps({"policy": {"objective": {"disagreement": ["a", "b"]}}}))
+    assert declared_objective(path) == "disagreement (a right, b wrong)"
+    path.write_text(json.dumps({"policy": {"objective": {"disagreement": ["a"]}}}))
+    assert declared_objective(path) == "margin"
