@@ -97,10 +97,10 @@ def test_a_resumed_search_asks_the_same_ids_and_renders_only_the_missing(local: 
 
     short = experiment(tmp_path / "part", 20)  # a smaller budget first, then the whole one
     run_experiment(short, tmp_path / "part" / "out", local)
-    (part,) = sorted((tmp_path / "part" / "out" / "results").glob("part-*.parquet"))
-    table = pq.read_table(part)
     lost = {3, 9, 10, 17}  # rows a crash lost: one inside each of three generations
-    pq.write_table(table.filter(pc.invert(pc.is_in(table["ask_index"], pc.cast(list(lost), "int64")))), part)
+    for part in (tmp_path / "part" / "out" / "results").glob("part-*.parquet"):  # one, or more on a slow machine
+        table = pq.read_table(part)
+        pq.write_table(table.filter(pc.invert(pc.is_in(table["ask_index"], pc.cast(list(lost), "int64")))), part)
     resumed = run_experiment(experiment(tmp_path / "part", 32), tmp_path / "part" / "out", local)
     assert resumed.skipped == 20 - len(lost) and resumed.rendered == 32 - 20 + len(lost)
     assert asked(tmp_path / "part" / "out") == expected  # same ids in the same order, none twice
