@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.results.errors import OutputFolderError, OutputMismatchError
+from simulator.results.reader import read_results
 from simulator.results.writer import atomic_write_bytes
 
 __all__ = ["OUTCOME_SECTIONS", "OutputFolderError", "OutputMismatchError", "ResultsStore", "writable_folder"]
@@ -62,6 +63,7 @@ class ResultsStore:
             )
         hashes = previous.get(OBJECT_FILES) if isinstance(previous.get(OBJECT_FILES), dict) else {}
         edited = [name for name, digest in (objects or {}).items() if hashes.get(name, digest) != digest]
+        edited = [name for name in edited if name in self._judged_objects()] if edited else []  # mending a broken one is fine
         if edited:
             raise OutputMismatchError(
                 f"{self.directory} holds results of object {', '.join(map(repr, edited))} made before its files "
@@ -72,6 +74,11 @@ class ResultsStore:
             writable_folder(self.images_dir)
         recorded = {**config, OBJECT_FILES: {**hashes, **(objects or {})}}  # objects of earlier runs stay checked
         atomic_write_bytes(self.config_path, json.dumps(recorded, indent=2, default=str).encode())
+
+    def _judged_objects(self) -> set[str]:
+        """Objects with at least one row that rendered and was judged (failed rows hold no result to keep)."""
+        rows = read_results(self.results_dir, columns=["object", "error"])
+        return set(rows.loc[rows["error"].isna(), "object"]) if not rows.empty else set()
 
     def _previous_config(self) -> dict[str, Any] | None:
         """The experiment.json of earlier results (None when there is none)."""
