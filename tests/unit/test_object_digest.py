@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from simulator.assets import builtin_objects, load_object
@@ -89,10 +91,13 @@ def test_built_in_objects_are_hashed_once_per_file(monkeypatch: pytest.MonkeyPat
 def test_an_output_folder_refuses_results_of_an_edited_object(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path / "out")
     store.prepare({"name": "x"}, {"kettle": "aaa", "mug": "bbb"})
+    rows = {"id": ["1", "2", "3"], "object": ["kettle", "mug", "lamp"], "error": [None, None, "RenderError: no mesh"]}
+    pq.write_table(pa.table(rows), store.results_dir / "part-0.parquet")
     store.prepare({"name": "x"}, {"mug": "bbb", "lamp": "ccc"})  # objects may come and go
     with pytest.raises(OutputMismatchError, match="object 'kettle' made before its files changed"):
         store.prepare({"name": "x"}, {"kettle": "zzz"})  # remembered from the first run
     with pytest.raises(OutputMismatchError, match="'mug'"):
         store.prepare({"name": "x"}, {"mug": "yyy", "lamp": "ccc"})
+    store.prepare({"name": "x"}, {"lamp": "mended"})  # only failed rows of it: nothing judged to keep
     recorded = json.loads(store.config_path.read_text())["object_files"]
-    assert recorded == {"kettle": "aaa", "mug": "bbb", "lamp": "ccc"}
+    assert recorded == {"kettle": "aaa", "mug": "bbb", "lamp": "mended"}
