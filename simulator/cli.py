@@ -23,6 +23,7 @@ from simulator.execution.cluster import ClusterError
 from simulator.experiment import Experiment, load_experiment
 from simulator.interrupts import InterruptWatch
 from simulator.labels import imagenet_classes
+from simulator.messages import short_value
 from simulator.models.fit import check_model_fits
 from simulator.models.loading import ModelError, load_model
 from simulator.progress import RichProgress
@@ -543,17 +544,13 @@ def _print_worst_cases(results: Any, experiment: Experiment) -> None:
     for row in summary.to_dict("records"):
         if "worst_id" not in row or row["worst_id"] is None or row["worst_id"] != row["worst_id"]:
             continue
-        values = "\n".join(f"{key} = {_short(row[f'worst_{key}'])}" for key in parameters)
+        values = "\n".join(f"{key} = {short_value(row[f'worst_{key}'])}" for key in parameters)
         table.add_row(
             escape(str(row["object"])), str(row["failures"]), str(row["distinct_failures"]),
             escape(str(row["worst_environment"])), escape(str(row.get("worst_prediction") or "")),
             f"{row['worst_objective']:.2f}", escape(values),
         )
     _wide_console().print(table)
-
-
-def _short(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _wide_console() -> Console:

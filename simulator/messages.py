@@ -13,3 +13,8 @@ def short_repr(value: Any, limit: int = 80) -> str:
     shortener.maxstring = shortener.maxother = limit
     text = shortener.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def short_value(value: Any) -> str:
+    """A parameter value for a table: floats to 3 significant digits, anything else as it is."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from simulator.execution.base import Executor
 from simulator.experiment import Experiment
 from simulator.object_digest import object_digests
-from simulator.results.reader import existing_ids, read_results
+from simulator.results.reader import existing_ids, rows_by_sample
 from simulator.results.store import ResultsStore
 from simulator.results.writer import ResultsWriter, drop_failed_rows
 from simulator.sample import sample_errors
@@ -68,10 +68,7 @@ def stored_rows(experiment: Experiment, results_dir: Path) -> dict[str, SampleRo
     told to it again), just the ids for an open-loop one."""
     if not experiment.policy_class.adaptive:
         return {sample_id: [{"id": sample_id}] for sample_id in existing_ids(results_dir)}
-    stored: dict[str, SampleRows] = {}
-    for row in read_results(results_dir).to_dict("records"):
-        stored.setdefault(row["id"], []).append(row)
-    return stored
+    return rows_by_sample(results_dir)
 
 
 def run_experiment(

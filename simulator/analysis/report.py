@@ -29,6 +29,7 @@ from simulator.analysis.search import best_so_far, search_summary, worst_case_im
 from simulator.specs.outputs import read_verdicts
 from simulator.analysis.surface import uv_accuracy_map
 from simulator.analysis.tables import accuracy, environment_summary, object_environment, per_object
+from simulator.messages import short_value
 from simulator.assets import builtin_objects
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -131,7 +132,7 @@ def _search(frame: pd.DataFrame) -> dict | None:
     cases = []
     for entry in summary.to_dict("records"):
         image = images.get(entry["object"])
-        values = ", ".join(f"{c.removeprefix('worst_')} = {_short(entry[c])}" for c in parameters)
+        values = ", ".join(f"{c.removeprefix('worst_')} = {short_value(entry[c])}" for c in parameters)
         cases.append({**entry, "params": values, "src": _data_uri(image.read_bytes()) if image else None})
     curves = best_so_far(frame)
     objective = frame.attrs.get("objective", "objective")
@@ -141,10 +142,6 @@ def _search(frame: pd.DataFrame) -> dict | None:
         "objective": objective,
         "curves": _data_uri(plots.best_so_far_png(curves, objective)) if len(curves) else None,
     }
-
-
-def _short(value: object) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _complexity(frame: pd.DataFrame) -> dict | None:

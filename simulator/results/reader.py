@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -72,3 +73,11 @@ def read_results(directory: Path, columns: list[str] | None = None) -> pd.DataFr
     """All rows written so far as a DataFrame (empty if none)."""
     table = read_parts(part_paths(directory), columns=columns)
     return pd.DataFrame() if table is None else table.to_pandas()
+
+
+def rows_by_sample(directory: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every stored row, grouped by sample id (a sample has one row per model)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in read_results(directory).to_dict("records"):
+        grouped.setdefault(row["id"], []).append(row)
+    return grouped

@@ -20,7 +20,7 @@ from simulator.execution.base import Executor
 from simulator.experiment import Experiment
 from simulator.object_digest import object_digests
 from simulator.objectives import Objective
-from simulator.results.reader import read_results
+from simulator.results.reader import read_results, rows_by_sample
 from simulator.results.store import ResultsStore
 from simulator.results.writer import ResultsWriter
 from simulator.runner import run_experiment
@@ -67,9 +67,7 @@ def check_spec(
     """Run one spec's test (reusing its stored renders) and, after a PASS, its falsifying search."""
     store = ResultsStore(spec_folder(output, box))
     store.prepare(experiment.config.model_dump(mode="json"), object_digests(experiment.objects.values()))
-    stored: dict[str, list[dict[str, Any]]] = {}
-    for row in read_results(store.results_dir).to_dict("records"):
-        stored.setdefault(row["id"], []).append(row)
+    stored = rows_by_sample(store.results_dir)
     session = executor.open(experiment, None)
     with ResultsWriter(store.results_dir, experiment.results_schema()) as writer:
 
